@@ -1,0 +1,23 @@
+package pgtest_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kt-fdw/kt_fdw/test/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m, pgtest.Setting("max_prepared_transactions", "2")) }
+
+func TestSharedClusterSettingsAndDB(t *testing.T) {
+	c := pgtest.Shared(t)
+	db := c.CreateDB(t)
+	conn := c.ConnDB(t, db)
+	var got, mpt string
+	require.NoError(t, conn.QueryRow(context.Background(),
+		"select current_database(), current_setting('max_prepared_transactions')").Scan(&got, &mpt))
+	require.Equal(t, db, got)
+	require.Equal(t, "2", mpt)
+}
