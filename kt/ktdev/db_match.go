@@ -123,4 +123,3 @@ func bytesAsRunes(s string) []rune {
 	}
 	return r
 }
-

@@ -155,4 +155,3 @@ func registerTestScripts(s *Server) {
 		panic("kaboom")
 	})
 }
-
