@@ -56,7 +56,9 @@ wait_line() {
 }
 
 echo "regress: building helpers"
-(cd "$root" && go build -o "$work/bin/" ./cmd/ktdev ./test/pgcluster/cmd/pgcluster)
+helpers=(./test/pgcluster/cmd/pgcluster)
+[ -z "${KT_TEST_ADDR:-}" ] && helpers+=(./cmd/ktdev)
+(cd "$root" && go build -o "$work/bin/" "${helpers[@]}")
 
 if [ -n "${KT_TEST_ADDR:-}" ]; then
   KT_HOST=${KT_TEST_ADDR%:*}
@@ -81,6 +83,14 @@ line=$(wait_line "$work/pgcluster.out" 'pgcluster ready' "$pgpid")
 port=$(sed -n 's/.* port=\([0-9]*\).*/\1/p' <<<"$line")
 serverlog=${line##*log=}
 echo "regress: PostgreSQL on 127.0.0.1:$port"
+
+# --use-existing does not create the database; set what pg_regress would
+"$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres <<'SQL'
+CREATE DATABASE kt_fdw_regression TEMPLATE template0;
+ALTER DATABASE kt_fdw_regression SET lc_messages TO 'C';
+ALTER DATABASE kt_fdw_regression SET datestyle TO 'ISO, MDY';
+ALTER DATABASE kt_fdw_regression SET timezone TO 'UTC';
+SQL
 
 status=0
 "$pg_regress" --bindir="$bindir" --inputdir="$root/test" --outputdir="$work/out" \
