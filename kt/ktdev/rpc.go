@@ -1,6 +1,7 @@
 package ktdev
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"time"
@@ -141,25 +142,39 @@ func (c *call) run(name string) int {
 	return code
 }
 
-// rpcResponse encodes an output map as a TSV reply: keys sorted bytewise,
-// colenc chosen like KT.
+// rpcResponse encodes an output map as a TSV reply: colenc chosen like KT,
+// lines sorted by the encoded key bytes (KT fills a std::map with the
+// encoded pairs).
 func rpcResponse(code int, out map[string]string) *httpResponse {
-	keys := make([]string, 0, len(out))
-	for k := range out {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var choose wire.ReplyEncoding
-	for _, k := range keys {
-		choose.AddPair([]byte(k), []byte(out[k]))
+	for k, v := range out {
+		choose.AddPair([]byte(k), []byte(v))
 	}
 	enc := choose.Encoding()
-	var body []byte
-	for _, k := range keys {
-		body = wire.AppendTSVPair(body, enc, []byte(k), []byte(out[k]))
+	lines := make([][]byte, 0, len(out))
+	size := 0
+	for k, v := range out {
+		line := wire.AppendTSVPair(nil, enc, []byte(k), []byte(v))
+		lines = append(lines, line)
+		size += len(line)
+	}
+	// a line starts with its encoded key, which contains no TAB
+	sort.Slice(lines, func(i, j int) bool {
+		return bytes.Compare(keyOfLine(lines[i]), keyOfLine(lines[j])) < 0
+	})
+	body := make([]byte, 0, size)
+	for _, l := range lines {
+		body = append(body, l...)
 	}
 	resp := newResponse(code)
 	resp.headers["content-type"] = wire.ContentType(enc)
 	resp.body = body
 	return resp
+}
+
+func keyOfLine(line []byte) []byte {
+	if i := bytes.IndexByte(line, '\t'); i >= 0 {
+		return line[:i]
+	}
+	return line
 }
