@@ -1,0 +1,132 @@
+package ktdev
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func fillTree(t *testing.T, keys ...string) (*DB, *fakeClock) {
+	db, clk := testDB(t, "%")
+	for _, k := range keys {
+		db.set(k, "V"+k, XTAbsent)
+	}
+	return db, clk
+}
+
+func curKey(t *testing.T, c *Cursor) string {
+	t.Helper()
+	k, _, _, err := c.Get(false)
+	require.NoError(t, err)
+	return k
+}
+
+func strp(s string) *string { return &s }
+
+func TestCursorForwardScan(t *testing.T) {
+	db, _ := fillTree(t, "c", "a", "d", "b")
+	c := db.NewCursor()
+	_, _, _, err := c.Get(false)
+	assert.ErrorIs(t, err, ErrNoRecord, "a fresh cursor is unpositioned")
+	require.NoError(t, c.Jump(nil))
+	var got []string
+	for {
+		k, v, xt, err := c.Get(true)
+		if err != nil {
+			assert.ErrorIs(t, err, ErrNoRecord)
+			break
+		}
+		assert.Equal(t, "V"+k, v)
+		assert.Equal(t, XTNever, xt)
+		got = append(got, k)
+	}
+	assert.Equal(t, []string{"a", "b", "c", "d"}, got)
+	assert.ErrorIs(t, c.Step(), ErrNoRecord, "past the end the cursor stays invalid")
+}
+
+func TestCursorJumpAndBackward(t *testing.T) {
+	db, _ := fillTree(t, "a", "b", "c", "d")
+	c := db.NewCursor()
+	require.NoError(t, c.Jump(strp("bb")))
+	assert.Equal(t, "c", curKey(t, c))
+	require.NoError(t, c.JumpBack(nil))
+	assert.Equal(t, "d", curKey(t, c))
+	require.NoError(t, c.StepBack())
+	assert.Equal(t, "c", curKey(t, c))
+	require.NoError(t, c.JumpBack(strp("bb")))
+	assert.Equal(t, "b", curKey(t, c))
+	require.NoError(t, c.Step())
+	assert.Equal(t, "c", curKey(t, c))
+	assert.ErrorIs(t, c.Jump(strp("z")), ErrNoRecord)
+	assert.ErrorIs(t, c.JumpBack(strp("0")), ErrNoRecord)
+}
+
+func TestCursorRemoveMovesInDirection(t *testing.T) {
+	db, _ := fillTree(t, "a", "b", "c", "d")
+	c := db.NewCursor()
+	require.NoError(t, c.JumpBack(nil))
+	require.NoError(t, c.StepBack())
+	require.NoError(t, c.SetValue("NEW", 100, false))
+	_, v, xt, err := c.Get(false)
+	require.NoError(t, err)
+	assert.Equal(t, "NEW", v)
+	assert.Equal(t, int64(1_000_100), xt)
+	require.NoError(t, c.Remove()) // c removed, moves backward to b
+	assert.Equal(t, "b", curKey(t, c))
+	k, _, _, err := c.Seize()
+	require.NoError(t, err)
+	assert.Equal(t, "b", k)
+	assert.Equal(t, "a", curKey(t, c))
+
+	require.NoError(t, c.Jump(nil)) // forward direction now
+	require.NoError(t, c.Remove())
+	assert.Equal(t, "d", curKey(t, c))
+	require.NoError(t, c.Remove())
+	_, _, _, err = c.Get(false)
+	assert.ErrorIs(t, err, ErrNoRecord)
+	assert.Equal(t, int64(0), db.Count())
+}
+
+func TestCursorSurvivesRemovalByOthers(t *testing.T) {
+	db, _ := fillTree(t, "a", "b", "c")
+	c := db.NewCursor()
+	require.NoError(t, c.Jump(strp("b")))
+	require.NoError(t, db.Update(func(tx *Tx) error { return tx.Remove("b") }))
+	assert.Equal(t, "c", curKey(t, c), "a removed record is replaced by its successor")
+}
+
+func TestCursorSkipsExpired(t *testing.T) {
+	db, clk := fillTree(t, "a", "c")
+	db.set("b", "Vb", 5)
+	c := db.NewCursor()
+	clk.sec += 6
+	require.NoError(t, c.Jump(nil))
+	require.NoError(t, c.Step())
+	assert.Equal(t, "c", curKey(t, c))
+	require.NoError(t, c.StepBack())
+	assert.Equal(t, "a", curKey(t, c))
+}
+
+func TestCursorHashDB(t *testing.T) {
+	db, _ := testDB(t, ":")
+	for _, k := range []string{"x", "y", "z"} {
+		db.set(k, "v", XTAbsent)
+	}
+	c := db.NewCursor()
+	require.NoError(t, c.Jump(nil))
+	seen := map[string]bool{}
+	for {
+		k, _, _, err := c.Get(true)
+		if err != nil {
+			break
+		}
+		seen[k] = true
+	}
+	assert.Len(t, seen, 3)
+	assert.ErrorIs(t, c.JumpBack(nil), ErrNotImpl)
+	assert.ErrorIs(t, c.StepBack(), ErrNotImpl)
+	require.NoError(t, c.Jump(strp("y")))
+	assert.Equal(t, "y", curKey(t, c))
+	assert.ErrorIs(t, c.Jump(strp("nosuch")), ErrNoRecord, "hash DBs jump to exact keys only")
+}

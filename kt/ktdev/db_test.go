@@ -1,0 +1,232 @@
+package ktdev
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeClock is a settable clock for expiration tests.
+type fakeClock struct{ sec int64 }
+
+func (c *fakeClock) now() time.Time { return time.Unix(c.sec, 0) }
+
+func testDB(t *testing.T, arg string) (*DB, *fakeClock) {
+	t.Helper()
+	spec, err := parseDBSpec(arg)
+	require.NoError(t, err)
+	clk := &fakeClock{sec: 1_000_000}
+	return newDB(0, spec, clk.now), clk
+}
+
+func TestResolveXT(t *testing.T) {
+	const now = 1_000_000
+	tests := []struct {
+		name string
+		xt   int64
+		want int64
+	}{
+		{"relative", 60, now + 60},
+		{"zero lives this second", 0, now},
+		{"absolute", -2_000_000_000, 2_000_000_000},
+		{"absolute past", -1000, 1000},
+		{"absent means never", XTAbsent, XTNever},
+		{"clamped", 1 << 50, XTNever},
+		{"absolute clamped", -(1 << 50), XTNever},
+		{"min int", math.MinInt64, XTNever},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, resolveXT(tc.xt, now))
+		})
+	}
+}
+
+func TestExpiration(t *testing.T) {
+	db, clk := testDB(t, "*")
+	require.NoError(t, db.Update(func(tx *Tx) error {
+		tx.Set("k", "v", 10)
+		tx.Set("never", "v", XTAbsent)
+		return nil
+	}))
+	v, xt, ok := db.get("k")
+	require.True(t, ok)
+	assert.Equal(t, "v", v)
+	assert.Equal(t, clk.sec+10, xt)
+
+	clk.sec += 10 // still alive during the xt second
+	_, _, ok = db.get("k")
+	assert.True(t, ok)
+	clk.sec++ // gone afterwards: behaves like a missing record
+	_, _, ok = db.get("k")
+	assert.False(t, ok)
+	assert.ErrorIs(t, db.Update(func(tx *Tx) error { return tx.Replace("k", "x", XTAbsent) }), ErrNoRecord)
+	assert.NoError(t, db.Update(func(tx *Tx) error { return tx.Add("k", "new", XTAbsent) }))
+	v, xt, ok = db.get("k")
+	require.True(t, ok)
+	assert.Equal(t, "new", v)
+	assert.Equal(t, XTNever, xt, "a write without xt clears the expiration")
+
+	_, xt, _ = db.get("never")
+	assert.Equal(t, XTNever, xt)
+
+	// expired records count until vacuum collects them
+	require.NoError(t, db.Update(func(tx *Tx) error { tx.Set("old", "v", -5); return nil }))
+	assert.Equal(t, int64(3), db.Count())
+	require.NoError(t, db.Update(func(tx *Tx) error { tx.Vacuum(); return nil }))
+	assert.Equal(t, int64(2), db.Count())
+}
+
+func TestTreeOrderIsBytewise(t *testing.T) {
+	db, _ := testDB(t, "%")
+	keys := []string{"b", "a", "\xff", "\x00", "ab", "", "B", "\x80x", "aa"}
+	require.NoError(t, db.Update(func(tx *Tx) error {
+		for _, k := range keys {
+			tx.Set(k, "v", XTAbsent)
+		}
+		return nil
+	}))
+	var got []string
+	require.NoError(t, db.View(func(tx *Tx) error {
+		tx.Each(func(k, _ string, _ int64) bool { got = append(got, k); return true })
+		return nil
+	}))
+	want := append([]string(nil), keys...)
+	sort.Strings(want) // Go compares strings bytewise, unsigned
+	assert.Equal(t, want, got)
+}
+
+func TestHashOrderIsFixed(t *testing.T) {
+	order := func() []string {
+		db, _ := testDB(t, "*")
+		var got []string
+		require.NoError(t, db.Update(func(tx *Tx) error {
+			for i := 0; i < 50; i++ {
+				tx.Set(fmt.Sprint("k", (i*7)%50), "v", XTAbsent)
+			}
+			tx.Each(func(k, _ string, _ int64) bool { got = append(got, k); return true })
+			return nil
+		}))
+		return got
+	}
+	a, b := order(), order()
+	assert.Equal(t, a, b)
+	assert.False(t, sort.StringsAreSorted(a), "hash order should not be key order")
+}
+
+func TestSkiplistMatchesSortedSlice(t *testing.T) {
+	db, _ := testDB(t, "%")
+	rng := rand.New(rand.NewSource(1))
+	model := map[string]bool{}
+	for i := 0; i < 5000; i++ {
+		k := fmt.Sprint(rng.Intn(800))
+		if rng.Intn(3) == 0 {
+			_ = db.Update(func(tx *Tx) error { return tx.Remove(k) })
+			delete(model, k)
+		} else {
+			db.set(k, "v", XTAbsent)
+			model[k] = true
+		}
+	}
+	var want []string
+	for k := range model {
+		want = append(want, k)
+	}
+	sort.Strings(want)
+	var got []string
+	_ = db.View(func(tx *Tx) error {
+		tx.Each(func(k, _ string, _ int64) bool { got = append(got, k); return true })
+		return nil
+	})
+	assert.Equal(t, want, got)
+	assert.Equal(t, int64(len(want)), db.Count())
+}
+
+func TestIncrement(t *testing.T) {
+	db, _ := testDB(t, "*")
+	incr := func(key string, num, orig int64) (int64, error) {
+		var n int64
+		err := db.Update(func(tx *Tx) (err error) { n, err = tx.Increment(key, num, orig, XTAbsent); return err })
+		return n, err
+	}
+	n, err := incr("c", 5, 0)
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), n)
+	n, _ = incr("c", -2, 0)
+	assert.Equal(t, int64(3), n)
+	v, _, _ := db.get("c")
+	assert.Equal(t, "\x00\x00\x00\x00\x00\x00\x00\x03", v)
+	n, _ = incr("d", 1, 10)
+	assert.Equal(t, int64(11), n)
+	n, _ = incr("d", 7, OrigSet)
+	assert.Equal(t, int64(7), n)
+	_, err = incr("e", 1, OrigTry)
+	assert.ErrorIs(t, err, ErrLogic)
+	db.set("s", "text", XTAbsent)
+	_, err = incr("s", 1, 0)
+	assert.ErrorIs(t, err, ErrLogic)
+	db.set("max", "\x7f\xff\xff\xff\xff\xff\xff\xff", XTAbsent)
+	_, err = incr("max", 1, 0)
+	assert.ErrorIs(t, err, ErrLogic, "overflow to INT64MIN is reported")
+}
+
+func TestIncrementDouble(t *testing.T) {
+	db, _ := testDB(t, "*")
+	var n float64
+	require.NoError(t, db.Update(func(tx *Tx) (err error) { n, err = tx.IncrementDouble("d", 1.5, 0, XTAbsent); return err }))
+	require.NoError(t, db.Update(func(tx *Tx) (err error) { n, err = tx.IncrementDouble("d", 0.25, 0, XTAbsent); return err }))
+	assert.Equal(t, 1.75, n)
+	v, _, _ := db.get("d")
+	assert.Equal(t, "\x00\x00\x00\x00\x00\x00\x00\x01\x00\x02\xaa\x1e\xfb\x94\xe0\x00", v)
+	err := db.Update(func(tx *Tx) error { _, err := tx.IncrementDouble("x", 1, math.Inf(-1), XTAbsent); return err })
+	assert.ErrorIs(t, err, ErrLogic)
+}
+
+func TestCAS(t *testing.T) {
+	db, _ := testDB(t, "*")
+	s := func(v string) *string { return &v }
+	cas := func(o, n *string) error {
+		return db.Update(func(tx *Tx) error { return tx.CAS("k", o, n, XTAbsent) })
+	}
+	assert.NoError(t, cas(nil, nil), "both absent on a missing record is a no-op")
+	assert.NoError(t, cas(nil, s("one")))
+	assert.ErrorIs(t, cas(nil, s("x")), ErrStatusConflict)
+	assert.ErrorIs(t, cas(s("two"), s("x")), ErrStatusConflict)
+	assert.NoError(t, cas(s("one"), s("two")))
+	assert.NoError(t, cas(s("two"), nil))
+	_, _, ok := db.get("k")
+	assert.False(t, ok)
+}
+
+func TestMatch(t *testing.T) {
+	for _, arg := range []string{"%", "*"} {
+		t.Run(arg, func(t *testing.T) {
+			db, _ := testDB(t, arg)
+			for _, k := range []string{"apple", "apricot", "avocado", "banana", "ap"} {
+				db.set(k, "v", XTAbsent)
+			}
+			db.set("apx", "v", -1) // expired
+			_ = db.View(func(tx *Tx) error {
+				got := tx.MatchPrefix("ap", -1)
+				sort.Strings(got)
+				assert.Equal(t, []string{"ap", "apple", "apricot"}, got)
+				assert.Len(t, tx.MatchPrefix("a", 2), 2)
+				assert.Empty(t, tx.MatchPrefix("a", 0))
+				got, err := tx.MatchRegex("^a.*o", -1)
+				require.NoError(t, err)
+				sort.Strings(got)
+				assert.Equal(t, []string{"apricot", "avocado"}, got)
+				_, err = tx.MatchRegex("([", -1)
+				assert.ErrorIs(t, err, ErrRegex)
+				assert.Equal(t, []string{"apple", "ap"}, tx.MatchSimilar("apple", 3, false, -1))
+				return nil
+			})
+		})
+	}
+}
