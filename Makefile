@@ -1,0 +1,64 @@
+# kt_fdw: build, install and test the extension.
+PG_CONFIG ?= pg_config
+GO ?= go
+
+EXTENSION := kt_fdw
+EXTVERSION := 0.1.0
+MODULE := kt_fdw.so
+
+PG_INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)
+PG_PKGLIBDIR := $(shell $(PG_CONFIG) --pkglibdir)
+PG_SHAREDIR := $(shell $(PG_CONFIG) --sharedir)
+
+# The C glue is compiled by cgo with the server headers and Postgres' own
+# code-generation flags. Postgres symbols resolve when the backend loads the
+# library; only the symbols Postgres looks up are exported. Async preemption
+# is off so SIGURG (Postgres' latch wakeup) stays blockable for Go threads.
+EXT_CFLAGS := -I$(PG_INCLUDEDIR_SERVER) -O2 -fno-strict-aliasing -fwrapv -fexcess-precision=standard
+EXT_LDFLAGS := -Wl,--unresolved-symbols=ignore-all
+GO_LDFLAGS := -X runtime.godebugDefault=asyncpreemptoff=1 \
+	-extldflags '-Wl,--version-script=$(CURDIR)/pgext/exports.map'
+GO_SOURCES := $(shell find pgext fdw kt -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
+
+.PHONY: all deps install installcheck unit e2e test clean demo bench
+
+all: $(MODULE)
+
+deps:
+	bash test/deps.sh
+
+$(MODULE): $(GO_SOURCES) pgext/exports.map go.mod go.sum
+	CGO_ENABLED=1 CGO_CFLAGS="$(EXT_CFLAGS)" CGO_LDFLAGS="$(EXT_LDFLAGS)" \
+		$(GO) build -buildmode=c-shared -tags ktfdw_ext -trimpath \
+		-ldflags "$(GO_LDFLAGS)" -o $@ ./pgext
+	rm -f $(basename $@).h
+
+install: $(MODULE)
+	install -d $(DESTDIR)$(PG_PKGLIBDIR) $(DESTDIR)$(PG_SHAREDIR)/extension
+	install -m 755 $(MODULE) $(DESTDIR)$(PG_PKGLIBDIR)/$(MODULE)
+	install -m 644 $(EXTENSION).control sql/$(EXTENSION)--*.sql $(DESTDIR)$(PG_SHAREDIR)/extension/
+
+installcheck:
+	bash test/regress.sh
+
+unit:
+	$(GO) test ./kt/... ./fdw/...
+
+e2e:
+	$(GO) test ./test/...
+
+test: deps unit install installcheck e2e
+
+# vet the cgo layer with the flags it is built with
+vet:
+	$(GO) vet ./fdw/...
+	CGO_CFLAGS="$(EXT_CFLAGS)" CGO_LDFLAGS="$(EXT_LDFLAGS)" $(GO) vet -tags ktfdw_ext ./pgext
+
+demo: deps
+	$(GO) run ./cmd/ktfdw demo
+
+bench:
+	$(GO) run ./cmd/ktfdw bench
+
+clean:
+	rm -f $(MODULE) $(basename $(MODULE)).h

@@ -1,0 +1,193 @@
+package fdw
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// applyBatch bounds the records of one set_bulk/remove_bulk call at commit.
+const applyBatch = 1000
+
+// Backend is the kt_fdw state of one Postgres backend: its connections and the
+// current transaction's write buffers (one per server and KT database).
+type Backend struct {
+	Conns   *ConnCache
+	buffers map[Target]*Buffer
+	servers map[uint32]Server // how each written-to server was described last
+	commit  *Op
+}
+
+// NewBackend makes the state of a fresh backend.
+func NewBackend(dial Dialer) *Backend {
+	return &Backend{Conns: NewConnCache(dial), buffers: map[Target]*Buffer{}, servers: map[uint32]Server{}}
+}
+
+func (b *Backend) remote(s Server) (Remote, *Status) {
+	r, err := b.Conns.Get(s.OID, s.Opts)
+	if err != nil {
+		oc := OpContext{Server: s.Name, Addr: s.Opts.Addr(), Op: "connect", ConnectTimeout: s.Opts.ConnectTimeout}
+		st := KTStatus(oc, err)
+		if st.SQLState == SQLStateFDWError {
+			st.SQLState = SQLStateUnableToConnect
+		}
+		return nil, st
+	}
+	return r, nil
+}
+
+// writeBuffer returns the buffer a table's writes go to, making it.
+func (b *Backend) writeBuffer(t Table) *Buffer {
+	b.servers[t.Server.OID] = t.Server
+	buf, ok := b.buffers[t.Target()]
+	if !ok {
+		buf = &Buffer{}
+		b.buffers[t.Target()] = buf
+	}
+	return buf
+}
+
+// lookup reports the buffered change of a key of a table, if any.
+func (b *Backend) lookup(t Table, key []byte) (Change, bool) {
+	if buf, ok := b.buffers[t.Target()]; ok {
+		return buf.Lookup(key)
+	}
+	return Change{}, false
+}
+
+// snapshot is a copy of a table's buffered changes, for a scan to merge.
+func (b *Backend) snapshot(t Table) map[string]Change {
+	if buf, ok := b.buffers[t.Target()]; ok {
+		return buf.Flatten()
+	}
+	return nil
+}
+
+// BufferedWrites counts the keys with a buffered change, over all buffers.
+func (b *Backend) BufferedWrites() int {
+	n := 0
+	for _, buf := range b.buffers {
+		n += buf.Len()
+	}
+	return n
+}
+
+// HasWrites reports whether the transaction changed anything in KT.
+func (b *Backend) HasWrites() bool {
+	for _, buf := range b.buffers {
+		if !buf.Empty() {
+			return true
+		}
+	}
+	return false
+}
+
+// PrePrepare refuses PREPARE TRANSACTION after KT writes: KT has no two-phase commit.
+func (b *Backend) PrePrepare() *Status {
+	if !b.HasWrites() {
+		return nil
+	}
+	return &Status{
+		SQLState: SQLStateFeatureNotSupported,
+		Message:  "cannot PREPARE a transaction that has written to a kt_fdw foreign table",
+		Detail:   "Kyoto Tycoon has no two-phase commit.",
+	}
+}
+
+// StartCommit begins applying the buffered writes (PRE_COMMIT). It returns
+// started=false when there is nothing to send.
+func (b *Backend) StartCommit() (started bool, st *Status) {
+	if b.commit != nil {
+		b.commit.Cancel()
+		b.commit = nil
+	}
+	type work struct {
+		table   Table
+		remote  Remote
+		sets    []Record
+		removes [][]byte
+	}
+	var todo []work
+	for tgt, buf := range b.buffers {
+		if buf.Empty() {
+			continue
+		}
+		srv := b.servers[tgt.ServerOID]
+		r, st := b.remote(srv)
+		if st != nil {
+			return false, st
+		}
+		sets, removes := buf.Final()
+		todo = append(todo, work{table: Table{Server: srv, DB: tgt.DB}, remote: r, sets: sets, removes: removes})
+	}
+	if len(todo) == 0 {
+		return false, nil
+	}
+	sort.Slice(todo, func(i, j int) bool {
+		a, c := todo[i].table, todo[j].table
+		return a.Server.OID < c.Server.OID || (a.Server.OID == c.Server.OID && a.DB < c.DB)
+	})
+	b.commit = startOp(func(ctx context.Context) *Status {
+		for _, w := range todo {
+			if st := applyWrites(ctx, w.table, w.remote, w.sets, w.removes); st != nil {
+				return st
+			}
+		}
+		return nil
+	})
+	return true, nil
+}
+
+func applyWrites(ctx context.Context, t Table, r Remote, sets []Record, removes [][]byte) *Status {
+	for i := 0; i < len(sets); i += applyBatch {
+		chunk := sets[i:min(i+applyBatch, len(sets))]
+		if st := call(ctx, t.opContext("set_bulk"), func(ctx context.Context) error {
+			return r.SetBulk(ctx, t.DB, chunk)
+		}); st != nil {
+			return st
+		}
+	}
+	for i := 0; i < len(removes); i += applyBatch {
+		chunk := removes[i:min(i+applyBatch, len(removes))]
+		if st := call(ctx, t.opContext("remove_bulk"), func(ctx context.Context) error {
+			return r.RemoveBulk(ctx, t.DB, chunk)
+		}); st != nil {
+			return st
+		}
+	}
+	return nil
+}
+
+// WaitCommit polls the apply started by StartCommit.
+func (b *Backend) WaitCommit(d time.Duration) (finished bool, st *Status) {
+	if b.commit == nil {
+		return true, nil
+	}
+	finished, st = b.commit.Wait(d)
+	if finished {
+		b.commit = nil
+	}
+	return finished, st
+}
+
+// EndXact forgets the transaction (commit done, or abort). On abort it sends
+// nothing and only cancels an apply still running (DESIGN.md rule 9).
+func (b *Backend) EndXact() {
+	if b.commit != nil {
+		b.commit.Cancel()
+		b.commit = nil
+	}
+	clear(b.buffers)
+	clear(b.servers)
+}
+
+// EndSubXact folds (commit) or discards (abort) the writes of nesting level nest.
+func (b *Backend) EndSubXact(nest int, commit bool) {
+	for _, buf := range b.buffers {
+		if commit {
+			buf.CommitSub(nest)
+		} else {
+			buf.RollbackTo(nest)
+		}
+	}
+}

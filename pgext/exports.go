@@ -1,0 +1,221 @@
+//go:build ktfdw_ext
+
+// Command pgext is kt_fdw.so: the Postgres C glue (*.c) plus these Go entry
+// points, built with -buildmode=c-shared. Every export hands one call to
+// package fdw, recovers panics and reports failures through a KtStatus.
+package main
+
+/*
+#include <stdlib.h>
+#include "ktfdw_go.h"
+*/
+import "C"
+
+import (
+	"os"
+	"runtime"
+	"time"
+	"unsafe"
+
+	"github.com/kt-fdw/kt_fdw/fdw"
+)
+
+func main() {}
+
+// backend is this Postgres backend's kt_fdw state. Exports run one at a time
+// on the backend's thread; only KT I/O runs in goroutines.
+var backend = fdw.NewBackend(fdw.DialKT)
+
+func pollDuration(ms C.int) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+//export ktfdw_init
+func ktfdw_init() {
+	defer func() { _ = recover() }()
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(2)
+	}
+}
+
+//export ktfdw_validate
+func ktfdw_validate(catalog C.int, opts *C.KtOptions, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	return setStatus(st, fdw.Validate(fdw.Catalog(catalog), goOptions(opts)))
+}
+
+// ---- scans ----
+
+type scanHandle struct{ scan *fdw.Scan }
+
+func (s *scanHandle) release() { s.scan.Close() }
+
+//export ktfdw_scan_begin
+func ktfdw_scan_begin(t *C.KtTable, h *C.uintptr_t, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	tbl, fst := goTable(t)
+	if fst != nil {
+		return setStatus(st, fst)
+	}
+	*h = C.uintptr_t(newHandle(&scanHandle{scan: fdw.NewScan(backend, tbl)}))
+	return C.KT_OK
+}
+
+func scanOf(h C.uintptr_t) *fdw.Scan {
+	return handleValue(uintptr(h)).(*scanHandle).scan
+}
+
+//export ktfdw_scan_start
+func ktfdw_scan_start(h C.uintptr_t, pointGet C.int, key *C.char, keyLen C.size_t, keyNull C.int, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	var k []byte
+	if keyNull == 0 {
+		k = goBytes(key, keyLen)
+		if k == nil {
+			k = []byte{}
+		}
+	}
+	return setStatus(st, scanOf(h).Start(pointGet != 0, k))
+}
+
+//export ktfdw_scan_next
+func ktfdw_scan_next(h C.uintptr_t, waitMs C.int, batch *C.KtBatch, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	res, rows, fst := scanOf(h).Next(pollDuration(waitMs))
+	switch res {
+	case fdw.ScanRows:
+		fillBatch(batch, rows)
+		return C.KT_OK
+	case fdw.ScanEOF:
+		return C.KT_EOF
+	case fdw.ScanPending:
+		return C.KT_PENDING
+	}
+	return setStatus(st, fst)
+}
+
+// ktfdw_release drops a scan or modify handle and stops its I/O. It is
+// called from memory context reset callbacks, so it must never fail.
+//
+//export ktfdw_release
+func ktfdw_release(h C.uintptr_t) {
+	defer func() { _ = recover() }()
+	releaseHandle(uintptr(h))
+}
+
+// ---- modifications ----
+
+type modifyHandle struct{ mod *fdw.Modify }
+
+func (m *modifyHandle) release() { m.mod.Close() }
+
+func modifyOf(h C.uintptr_t) *fdw.Modify {
+	return handleValue(uintptr(h)).(*modifyHandle).mod
+}
+
+func modifyRC(res fdw.ModifyResult, fst *fdw.Status, st *C.KtStatus) C.int {
+	switch res {
+	case fdw.ModifyDone:
+		return C.KT_OK
+	case fdw.ModifySkipped:
+		return C.KT_SKIPPED
+	case fdw.ModifyPending:
+		return C.KT_PENDING
+	}
+	return setStatus(st, fst)
+}
+
+//export ktfdw_modify_begin
+func ktfdw_modify_begin(t *C.KtTable, onConflictNothing C.int, h *C.uintptr_t, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	tbl, fst := goTable(t)
+	if fst != nil {
+		return setStatus(st, fst)
+	}
+	*h = C.uintptr_t(newHandle(&modifyHandle{mod: fdw.NewModify(backend, tbl, onConflictNothing != 0)}))
+	return C.KT_OK
+}
+
+//export ktfdw_modify_insert
+func ktfdw_modify_insert(h C.uintptr_t, nest C.int, key *C.char, keyLen C.size_t, val *C.char, valLen C.size_t, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	res, fst := modifyOf(h).Insert(int(nest), goBytes(key, keyLen), goBytes(val, valLen))
+	return modifyRC(res, fst, st)
+}
+
+//export ktfdw_modify_update
+func ktfdw_modify_update(h C.uintptr_t, nest C.int, oldKey *C.char, oldLen C.size_t, key *C.char, keyLen C.size_t, val *C.char, valLen C.size_t, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	res, fst := modifyOf(h).Update(int(nest), goBytes(oldKey, oldLen), goBytes(key, keyLen), goBytes(val, valLen))
+	return modifyRC(res, fst, st)
+}
+
+//export ktfdw_modify_delete
+func ktfdw_modify_delete(h C.uintptr_t, nest C.int, key *C.char, keyLen C.size_t, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	res, fst := modifyOf(h).Delete(int(nest), goBytes(key, keyLen))
+	return modifyRC(res, fst, st)
+}
+
+//export ktfdw_modify_wait
+func ktfdw_modify_wait(h C.uintptr_t, waitMs C.int, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	res, fst := modifyOf(h).Wait(pollDuration(waitMs))
+	return modifyRC(res, fst, st)
+}
+
+// ---- transactions ----
+
+//export ktfdw_xact_precommit
+func ktfdw_xact_precommit(st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	started, fst := backend.StartCommit()
+	if fst != nil {
+		return setStatus(st, fst)
+	}
+	if started {
+		return C.KT_PENDING
+	}
+	return C.KT_OK
+}
+
+//export ktfdw_xact_wait
+func ktfdw_xact_wait(waitMs C.int, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	finished, fst := backend.WaitCommit(pollDuration(waitMs))
+	if !finished {
+		return C.KT_PENDING
+	}
+	return setStatus(st, fst)
+}
+
+//export ktfdw_xact_preprepare
+func ktfdw_xact_preprepare(st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	return setStatus(st, backend.PrePrepare())
+}
+
+// ktfdw_xact_end forgets the transaction's writes: after commit, or on abort
+// (then nothing is sent: DESIGN.md rule 9). Never fails.
+//
+//export ktfdw_xact_end
+func ktfdw_xact_end() {
+	defer func() { _ = recover() }()
+	backend.EndXact()
+}
+
+//export ktfdw_subxact_end
+func ktfdw_subxact_end(nest C.int, commit C.int) {
+	defer func() { _ = recover() }()
+	backend.EndSubXact(int(nest), commit != 0)
+}
+
+//export ktfdw_stats
+func ktfdw_stats(out *C.int64_t) {
+	defer func() { _ = recover() }()
+	vals := unsafe.Slice((*int64)(unsafe.Pointer(out)), 3)
+	vals[0] = openHandles.Load()
+	vals[1] = int64(backend.BufferedWrites())
+	vals[2] = int64(backend.Conns.Len())
+}
+
+// keep C.free referenced for cgo's preamble
+var _ = C.free

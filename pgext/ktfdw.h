@@ -1,0 +1,91 @@
+/*
+ * ktfdw.h: declarations shared by the C glue of kt_fdw.
+ *
+ * The C side only talks to Postgres; every decision and all KT I/O is in Go
+ * (package fdw), reached through the exports declared in _cgo_export.h.
+ */
+#ifndef KTFDW_H
+#define KTFDW_H
+
+#include "postgres.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "commands/explain.h"
+#include "foreign/fdwapi.h"
+#include "utils/rel.h"
+
+#include "ktfdw_go.h"
+#include "_cgo_export.h"
+
+/*
+ * Signals whose Postgres handlers must not run while Go code is on the
+ * backend's thread (they would run on a goroutine stack). GOCALL blocks them
+ * around each Go call; pending ones are delivered right after it returns.
+ */
+extern sigset_t ktfdw_callmask;
+
+#define GOCALL(stmt) \
+	do { \
+		sigset_t	kt_oldmask_; \
+		pthread_sigmask(SIG_BLOCK, &ktfdw_callmask, &kt_oldmask_); \
+		stmt; \
+		pthread_sigmask(SIG_SETMASK, &kt_oldmask_, NULL); \
+	} while (0)
+
+/* kt_fdw.c */
+extern void ktfdw_raise(KtStatus *st) pg_attribute_noreturn();
+extern void ktfdw_check(int rc, KtStatus *st);
+
+/* table.c: a foreign table as Go needs it */
+typedef struct KtTableInfo
+{
+	KtTable		table;			/* passed to Go; strings palloc'd */
+	AttrNumber	key_attno;
+	AttrNumber	val_attno;
+	Oid			key_type;
+	Oid			val_type;
+} KtTableInfo;
+
+extern void ktfdw_table_info(Relation rel, KtTableInfo *info);
+extern void ktfdw_options(List *defs, KtOptions *out);
+extern Datum ktfdw_bytes_datum(Oid type, const char *data, uint32 len);
+extern void ktfdw_datum_bytes(Datum d, const char **data, size_t *len);
+
+/* plan.c */
+extern void ktfdw_GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+extern void ktfdw_GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+extern ForeignScan *ktfdw_GetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+										 ForeignPath *best_path, List *tlist, List *scan_clauses,
+										 Plan *outer_plan);
+extern void ktfdw_ExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* scan.c */
+extern void ktfdw_BeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *ktfdw_IterateForeignScan(ForeignScanState *node);
+extern void ktfdw_ReScanForeignScan(ForeignScanState *node);
+extern void ktfdw_EndForeignScan(ForeignScanState *node);
+
+/* modify.c */
+extern void ktfdw_AddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+										  RangeTblEntry *target_rte, Relation target_relation);
+extern List *ktfdw_PlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+									 Index resultRelation, int subplan_index);
+extern void ktfdw_BeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+									 List *fdw_private, int subplan_index, int eflags);
+extern TupleTableSlot *ktfdw_ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+											   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern TupleTableSlot *ktfdw_ExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+											   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern TupleTableSlot *ktfdw_ExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+											   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern void ktfdw_EndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void ktfdw_BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern void ktfdw_EndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern int	ktfdw_IsForeignRelUpdatable(Relation rel);
+
+/* xact.c */
+extern void ktfdw_register_xact_callbacks(void);
+
+#endif							/* KTFDW_H */

@@ -1,0 +1,66 @@
+/*
+ * ktfdw_go.h: the types that cross the C/Go boundary. Plain C only: it is
+ * included by the Go side (cgo preamble) and by the Postgres glue.
+ */
+#ifndef KTFDW_GO_H
+#define KTFDW_GO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Results of the Go entry points. */
+enum
+{
+	KT_OK = 0,
+	KT_ERROR = 1,				/* KtStatus holds the error to raise */
+	KT_PENDING = 2,				/* KT I/O still running: poll again */
+	KT_SKIPPED = 3,				/* ON CONFLICT DO NOTHING skipped the row */
+	KT_EOF = 4					/* scan has no more rows */
+};
+
+/* An error to raise. Strings are malloc'd by Go and freed by C. */
+typedef struct KtStatus
+{
+	char		sqlstate[6];
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+} KtStatus;
+
+/* Option name/value pairs of one catalog object. */
+typedef struct KtOptions
+{
+	int			n;
+	const char **names;
+	const char **values;
+} KtOptions;
+
+/* A foreign table as Go needs it. */
+typedef struct KtTable
+{
+	unsigned int server_oid;
+	const char *server_name;
+	KtOptions	server_opts;
+	KtOptions	table_opts;
+	const char *rel_name;
+	const char *key_col;
+	int			key_bytea;
+	int			val_bytea;
+} KtTable;
+
+/*
+ * A batch of rows, malloc'd by Go and freed by C: nrows records, each
+ * uint32 key length, key bytes, uint32 value length, value bytes
+ * (lengths in native byte order).
+ */
+typedef struct KtBatch
+{
+	char	   *data;
+	size_t		len;
+	int			nrows;
+} KtBatch;
+
+/* Poll interval: no Go call blocks longer than this (DESIGN.md rule 7). */
+#define KT_POLL_MS 20
+
+#endif							/* KTFDW_GO_H */

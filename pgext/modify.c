@@ -1,0 +1,264 @@
+/*
+ * modify.c: INSERT, UPDATE and DELETE. Rows are found by key: the key and
+ * value columns ride along as row-identity junk columns "kt_key" and
+ * "kt_value". Changes go into Go's transaction buffer; KT sees them at commit.
+ */
+#include "ktfdw.h"
+
+#include "access/xact.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/appendinfo.h"
+#include "utils/memutils.h"
+
+typedef struct KtModifyState
+{
+	uintptr_t	handle;			/* Go modify; 0 once released */
+	KtTableInfo info;
+	AttrNumber	key_junk;		/* kt_key in the subplan's output */
+	AttrNumber	val_junk;		/* kt_value in the subplan's output */
+	MemoryContextCallback on_reset;
+} KtModifyState;
+
+static void
+modify_on_reset(void *arg)
+{
+	KtModifyState *m = arg;
+
+	if (m->handle)
+	{
+		uintptr_t	h = m->handle;
+
+		m->handle = 0;
+		GOCALL(ktfdw_release(h));
+	}
+}
+
+static void
+add_identity_var(PlannerInfo *root, Index rtindex, Relation rel, AttrNumber attno, const char *name)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attno - 1);
+	Var		   *var = makeVar(rtindex, attno, att->atttypid, att->atttypmod, att->attcollation, 0);
+
+	add_row_identity_var(root, var, rtindex, name);
+}
+
+void
+ktfdw_AddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+							  RangeTblEntry *target_rte, Relation target_relation)
+{
+	KtTableInfo info;
+
+	ktfdw_table_info(target_relation, &info);
+	add_identity_var(root, rtindex, target_relation, info.key_attno, "kt_key");
+	add_identity_var(root, rtindex, target_relation, info.val_attno, "kt_value");
+}
+
+/* fdw_private = (on_conflict_do_nothing as Integer) */
+List *
+ktfdw_PlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+						Index resultRelation, int subplan_index)
+{
+	if (plan->onConflictAction == ONCONFLICT_UPDATE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("kt_fdw does not support INSERT ... ON CONFLICT DO UPDATE")));
+	return list_make1(makeInteger(plan->onConflictAction == ONCONFLICT_NOTHING));
+}
+
+static void
+begin_modify(ResultRelInfo *rinfo, bool on_conflict_nothing, Plan *subplan)
+{
+	KtModifyState *m = palloc0(sizeof(KtModifyState));
+	KtStatus	st = {0};
+	uintptr_t	h = 0;
+	int			rc;
+
+	ktfdw_table_info(rinfo->ri_RelationDesc, &m->info);
+	if (subplan)
+	{
+		m->key_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "kt_key");
+		m->val_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "kt_value");
+	}
+	m->on_reset.func = modify_on_reset;
+	m->on_reset.arg = m;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &m->on_reset);
+	rinfo->ri_FdwState = m;
+
+	GOCALL(rc = ktfdw_modify_begin(&m->info.table, on_conflict_nothing, &h, &st));
+	ktfdw_check(rc, &st);
+	m->handle = h;
+}
+
+void
+ktfdw_BeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+						 List *fdw_private, int subplan_index, int eflags)
+{
+	Plan	   *subplan = NULL;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+	if (mtstate->operation == CMD_UPDATE || mtstate->operation == CMD_DELETE)
+	{
+		subplan = outerPlanState(mtstate)->plan;
+		if (!AttributeNumberIsValid(ExecFindJunkAttributeInTlist(subplan->targetlist, "kt_key")))
+			elog(ERROR, "kt_fdw: could not find junk kt_key column");
+	}
+	begin_modify(rinfo, intVal(linitial(fdw_private)) != 0, subplan);
+}
+
+/* COPY FROM and tuple routing into a partition that is a kt_fdw table. */
+void
+ktfdw_BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	bool		nothing = false;
+
+	if (mtstate && mtstate->ps.plan)
+		nothing = ((ModifyTable *) mtstate->ps.plan)->onConflictAction == ONCONFLICT_NOTHING;
+	begin_modify(rinfo, nothing, NULL);
+}
+
+void
+ktfdw_EndForeignModify(EState *estate, ResultRelInfo *rinfo)
+{
+	if (rinfo->ri_FdwState)
+		modify_on_reset(rinfo->ri_FdwState);
+}
+
+void
+ktfdw_EndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+{
+	ktfdw_EndForeignModify(estate, rinfo);
+}
+
+int
+ktfdw_IsForeignRelUpdatable(Relation rel)
+{
+	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
+}
+
+/* Finish a call that may have started a KT lookup; KT_OK or KT_SKIPPED. */
+static int
+finish(KtModifyState *m, int rc, KtStatus *st)
+{
+	while (rc == KT_PENDING)
+	{
+		CHECK_FOR_INTERRUPTS();
+		GOCALL(rc = ktfdw_modify_wait(m->handle, KT_POLL_MS, st));
+	}
+	ktfdw_check(rc, st);
+	return rc;
+}
+
+/* The new row's key and value; NULLs are refused (KT stores neither). */
+static void
+new_row(KtModifyState *m, TupleTableSlot *slot, const char **key, size_t *keylen,
+		const char **val, size_t *vallen)
+{
+	bool		isnull;
+	Datum		d;
+
+	d = slot_getattr(slot, m->info.key_attno, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+						m->info.table.key_col, m->info.table.rel_name),
+				 errdetail("The key column of a kt_fdw table is the KT record key, which cannot be null.")));
+	ktfdw_datum_bytes(d, key, keylen);
+
+	d = slot_getattr(slot, m->info.val_attno, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+						NameStr(TupleDescAttr(slot->tts_tupleDescriptor, m->info.val_attno - 1)->attname),
+						m->info.table.rel_name),
+				 errdetail("A KT record always has a value; kt_fdw cannot store NULL."),
+				 errhint("Store an empty value ('') instead, or DELETE the row.")));
+	ktfdw_datum_bytes(d, val, vallen);
+}
+
+TupleTableSlot *
+ktfdw_ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+						TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	KtModifyState *m = rinfo->ri_FdwState;
+	KtStatus	st = {0};
+	const char *key,
+			   *val;
+	size_t		keylen,
+				vallen;
+	int			rc;
+
+	new_row(m, slot, &key, &keylen, &val, &vallen);
+	GOCALL(rc = ktfdw_modify_insert(m->handle, GetCurrentTransactionNestLevel(),
+									(char *) key, keylen, (char *) val, vallen, &st));
+	if (finish(m, rc, &st) == KT_SKIPPED)
+		return NULL;
+	return slot;
+}
+
+TupleTableSlot *
+ktfdw_ExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+						TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	KtModifyState *m = rinfo->ri_FdwState;
+	KtStatus	st = {0};
+	const char *oldkey,
+			   *key,
+			   *val;
+	size_t		oldlen,
+				keylen,
+				vallen;
+	bool		isnull;
+	Datum		d;
+	int			rc;
+
+	d = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
+	if (isnull)
+		elog(ERROR, "kt_fdw: row to update has a null key");
+	ktfdw_datum_bytes(d, &oldkey, &oldlen);
+	new_row(m, slot, &key, &keylen, &val, &vallen);
+	GOCALL(rc = ktfdw_modify_update(m->handle, GetCurrentTransactionNestLevel(),
+									(char *) oldkey, oldlen, (char *) key, keylen,
+									(char *) val, vallen, &st));
+	finish(m, rc, &st);
+	return slot;
+}
+
+TupleTableSlot *
+ktfdw_ExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+						TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	KtModifyState *m = rinfo->ri_FdwState;
+	KtStatus	st = {0};
+	const char *key;
+	size_t		keylen;
+	bool		isnull;
+	Datum		keyd,
+				vald = (Datum) 0;
+	bool		valnull = true;
+	int			rc;
+
+	keyd = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
+	if (isnull)
+		elog(ERROR, "kt_fdw: row to delete has a null key");
+	ktfdw_datum_bytes(keyd, &key, &keylen);
+	GOCALL(rc = ktfdw_modify_delete(m->handle, GetCurrentTransactionNestLevel(),
+									(char *) key, keylen, &st));
+	finish(m, rc, &st);
+
+	/* The deleted row, for RETURNING. */
+	if (AttributeNumberIsValid(m->val_junk))
+		vald = ExecGetJunkAttribute(planSlot, m->val_junk, &valnull);
+	ExecClearTuple(slot);
+	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
+		slot->tts_isnull[i] = true;
+	slot->tts_values[m->info.key_attno - 1] = keyd;
+	slot->tts_isnull[m->info.key_attno - 1] = false;
+	slot->tts_values[m->info.val_attno - 1] = vald;
+	slot->tts_isnull[m->info.val_attno - 1] = valnull;
+	return ExecStoreVirtualTuple(slot);
+}

@@ -1,0 +1,158 @@
+/*
+ * plan.c: planner callbacks. `key = <Const or Param>` becomes one KT get;
+ * anything else is a full scan. No KT I/O happens at plan time.
+ */
+#include "ktfdw.h"
+
+#include "access/table.h"
+#include "catalog/pg_operator.h"
+#include "commands/explain.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "utils/lsyscache.h"
+
+/* Fixed estimates: no statistics, and no network at plan time. */
+#define KT_FULLSCAN_ROWS 1000.0
+#define KT_FULLSCAN_STARTUP 10.0
+#define KT_FULLSCAN_PER_ROW 0.1
+#define KT_GET_COST 1.0
+
+/* Plan-time state in baserel->fdw_private. */
+typedef struct KtPlanInfo
+{
+	Expr	   *key_expr;		/* Const or Param compared with the key, or NULL */
+} KtPlanInfo;
+
+static Node *
+strip_relabel(Node *n)
+{
+	while (n && IsA(n, RelabelType))
+		n = (Node *) ((RelabelType *) n)->arg;
+	return n;
+}
+
+static bool
+is_key_var(Node *n, RelOptInfo *baserel, AttrNumber key_attno)
+{
+	Var		   *v = (Var *) strip_relabel(n);
+
+	return v && IsA(v, Var) && v->varno == baserel->relid &&
+		v->varattno == key_attno && v->varlevelsup == 0;
+}
+
+static bool
+is_key_value(Node *n)
+{
+	n = strip_relabel(n);
+	if (n == NULL)
+		return false;
+	if (IsA(n, Const))
+		return true;
+	if (IsA(n, Param))
+	{
+		Param	   *p = (Param *) n;
+
+		return p->paramkind == PARAM_EXTERN || p->paramkind == PARAM_EXEC;
+	}
+	return false;
+}
+
+/* The value side of `key = value` (either order), or NULL. */
+static Expr *
+key_equality_value(Expr *clause, RelOptInfo *baserel, AttrNumber key_attno, Oid key_type)
+{
+	OpExpr	   *op = (OpExpr *) clause;
+	Node	   *l,
+			   *r;
+	Oid			eq = key_type == TEXTOID ? TextEqualOperator : ByteaEqualOperator;
+
+	if (!IsA(clause, OpExpr) || list_length(op->args) != 2 || op->opno != eq)
+		return NULL;
+	/* A nondeterministic collation may call different bytes equal: no get. */
+	if (OidIsValid(op->inputcollid) && !get_collation_isdeterministic(op->inputcollid))
+		return NULL;
+	l = linitial(op->args);
+	r = lsecond(op->args);
+	if (is_key_var(l, baserel, key_attno) && is_key_value(r))
+		return (Expr *) r;
+	if (is_key_var(r, baserel, key_attno) && is_key_value(l))
+		return (Expr *) l;
+	return NULL;
+}
+
+void
+ktfdw_GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	KtPlanInfo *pi = palloc0(sizeof(KtPlanInfo));
+	Relation	rel = table_open(foreigntableid, NoLock);
+	KtTableInfo info;
+	ListCell   *lc;
+
+	ktfdw_table_info(rel, &info);	/* refuses unsupported column types */
+	table_close(rel, NoLock);
+
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (ri->pseudoconstant)
+			continue;
+		pi->key_expr = key_equality_value(ri->clause, baserel, info.key_attno, info.key_type);
+		if (pi->key_expr)
+			break;
+	}
+	baserel->fdw_private = pi;
+	baserel->rows = pi->key_expr ? 1 : KT_FULLSCAN_ROWS;
+}
+
+void
+ktfdw_GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	KtPlanInfo *pi = baserel->fdw_private;
+	Cost		startup,
+				total;
+
+	if (pi->key_expr)
+	{
+		startup = KT_GET_COST;
+		total = KT_GET_COST;
+	}
+	else
+	{
+		startup = KT_FULLSCAN_STARTUP;
+		total = KT_FULLSCAN_STARTUP + KT_FULLSCAN_ROWS * KT_FULLSCAN_PER_ROW;
+	}
+	add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, baserel->rows,
+													   startup, total, NIL, NULL, NULL, NIL));
+}
+
+/*
+ * fdw_private = (point_get as Integer); fdw_exprs = (key value) for a get, so
+ * setrefs fixes the Param and a changed PARAM_EXEC triggers a rescan. All
+ * quals stay local: Postgres rechecks them, which is cheap and always right.
+ */
+ForeignScan *
+ktfdw_GetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+					 ForeignPath *best_path, List *tlist, List *scan_clauses,
+					 Plan *outer_plan)
+{
+	KtPlanInfo *pi = baserel->fdw_private;
+	List	   *fdw_exprs = pi->key_expr ? list_make1(copyObject(pi->key_expr)) : NIL;
+
+	scan_clauses = extract_actual_clauses(scan_clauses, false);
+	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
+							list_make1(makeInteger(pi->key_expr != NULL)),
+							NIL, NIL, outer_plan);
+}
+
+void
+ktfdw_ExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *fs = (ForeignScan *) node->ss.ps.plan;
+	bool		point_get = intVal(linitial(fs->fdw_private)) != 0;
+
+	ExplainPropertyText("KT Operation", point_get ? "get" : "full scan", es);
+}

@@ -1,0 +1,126 @@
+//go:build ktfdw_ext
+
+package main
+
+/*
+#include <stdlib.h>
+#include <string.h>
+#include "ktfdw_go.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/kt-fdw/kt_fdw/fdw"
+)
+
+// setStatus copies st into the C status; C frees the strings after raising.
+func setStatus(out *C.KtStatus, st *fdw.Status) C.int {
+	if st == nil {
+		return C.KT_OK
+	}
+	if out == nil {
+		return C.KT_ERROR
+	}
+	code := st.SQLState
+	if len(code) != 5 {
+		code = fdw.SQLStateInternal
+	}
+	for i := 0; i < 5; i++ {
+		out.sqlstate[i] = C.char(code[i])
+	}
+	out.sqlstate[5] = 0
+	out.message = cstringOrNil(st.Message)
+	out.detail = cstringOrNil(st.Detail)
+	out.hint = cstringOrNil(st.Hint)
+	return C.KT_ERROR
+}
+
+func cstringOrNil(s string) *C.char {
+	if s == "" {
+		return nil
+	}
+	return C.CString(s)
+}
+
+// guard turns a panic of an export into XX000 (DESIGN.md rule 3). Use as
+// `defer guard(st, &rc)`.
+func guard(st *C.KtStatus, rc *C.int) {
+	if r := recover(); r != nil {
+		*rc = setStatus(st, fdw.PanicStatus(fmt.Sprint(r)))
+	}
+}
+
+// goBytes copies C bytes into Go memory; a NULL pointer is a nil slice.
+func goBytes(p *C.char, n C.size_t) []byte {
+	if p == nil {
+		return nil
+	}
+	if n == 0 {
+		return []byte{}
+	}
+	return C.GoBytes(unsafe.Pointer(p), C.int(n))
+}
+
+// goOptions copies a C option list.
+func goOptions(o *C.KtOptions) []fdw.Option {
+	if o == nil || o.n == 0 {
+		return nil
+	}
+	n := int(o.n)
+	names := unsafe.Slice(o.names, n)
+	values := unsafe.Slice(o.values, n)
+	out := make([]fdw.Option, n)
+	for i := range out {
+		out[i] = fdw.Option{Name: C.GoString(names[i]), Value: C.GoString(values[i])}
+	}
+	return out
+}
+
+// goTable parses a C table description, validating its options.
+func goTable(t *C.KtTable) (fdw.Table, *fdw.Status) {
+	so, st := fdw.ParseServerOptions(goOptions(&t.server_opts))
+	if st != nil {
+		return fdw.Table{}, st
+	}
+	to, st := fdw.ParseTableOptions(goOptions(&t.table_opts))
+	if st != nil {
+		return fdw.Table{}, st
+	}
+	return fdw.Table{
+		Server:   fdw.Server{OID: uint32(t.server_oid), Name: C.GoString(t.server_name), Opts: so},
+		Name:     C.GoString(t.rel_name),
+		KeyCol:   C.GoString(t.key_col),
+		DB:       to.DB,
+		KeyBytea: t.key_bytea != 0,
+		ValBytea: t.val_bytea != 0,
+	}, nil
+}
+
+// fillBatch encodes rows into one malloc'd block that C frees.
+func fillBatch(out *C.KtBatch, rows []fdw.Record) {
+	size := 0
+	for _, r := range rows {
+		size += 8 + len(r.Key) + len(r.Value)
+	}
+	p := C.malloc(C.size_t(max(size, 1)))
+	if p == nil {
+		panic("out of memory for a KT batch")
+	}
+	buf := unsafe.Slice((*byte)(p), size)
+	off := 0
+	put := func(b []byte) {
+		*(*uint32)(unsafe.Pointer(&buf[off])) = uint32(len(b))
+		off += 4
+		off += copy(buf[off:], b)
+	}
+	for _, r := range rows {
+		put(r.Key)
+		put(r.Value)
+	}
+	out.data = (*C.char)(p)
+	out.len = C.size_t(size)
+	out.nrows = C.int(len(rows))
+}
