@@ -1,0 +1,128 @@
+package fdw
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// settle waits out a pending modify, as the C poll loop does.
+// Use as settle(t, m)(m.Insert(...)).
+func settle(t *testing.T, m *Modify) func(ModifyResult, *Status) (ModifyResult, *Status) {
+	return func(res ModifyResult, st *Status) (ModifyResult, *Status) {
+		t.Helper()
+		for i := 0; res == ModifyPending && i < 1000; i++ {
+			res, st = m.Wait(10 * time.Millisecond)
+		}
+		return res, st
+	}
+}
+
+func TestInsert(t *testing.T) {
+	tests := []struct {
+		name      string
+		inKT      bool
+		buffered  string // "", "set", "removed"
+		nothing   bool
+		wantRes   ModifyResult
+		wantState string
+		wantGets  int
+	}{
+		{"new key", false, "", false, ModifyDone, "", 1},
+		{"key in KT", true, "", false, ModifyError, SQLStateUniqueViolation, 1},
+		{"key in KT, on conflict do nothing", true, "", true, ModifySkipped, "", 1},
+		{"key in buffer", false, "set", false, ModifyError, SQLStateUniqueViolation, 0},
+		{"key in buffer, do nothing", false, "set", true, ModifySkipped, "", 0},
+		{"key deleted in this transaction", true, "removed", false, ModifyDone, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			if tt.inKT {
+				f.put("", "k", "old")
+			}
+			be := newTestBackend(f)
+			tbl := testTable("")
+			switch tt.buffered {
+			case "set":
+				be.writeBuffer(tbl).Set(1, []byte("k"), []byte("buffered"))
+			case "removed":
+				be.writeBuffer(tbl).Remove(1, []byte("k"))
+			}
+			m := NewModify(be, tbl, tt.nothing)
+			res, st := settle(t, m)(m.Insert(1, []byte("k"), []byte("new")))
+			assert.Equal(t, tt.wantRes, res)
+			assert.Equal(t, tt.wantGets, f.count("get"))
+			if tt.wantState != "" {
+				require.NotNil(t, st)
+				assert.Equal(t, tt.wantState, st.SQLState)
+				assert.Equal(t, `duplicate key value "k" in foreign table "t"`, st.Message)
+				assert.Contains(t, st.Detail, "Key (key)=(k) already exists")
+				return
+			}
+			require.Nil(t, st)
+			if res == ModifyDone {
+				c, ok := be.lookup(tbl, []byte("k"))
+				require.True(t, ok)
+				assert.Equal(t, "new", string(c.Value))
+			}
+			assert.Empty(t, f.calls["set_bulk"], "nothing is sent before commit")
+		})
+	}
+}
+
+func TestUpdateAndDelete(t *testing.T) {
+	f := newFake()
+	f.put("", "a", "1")
+	f.put("", "b", "2")
+	be := newTestBackend(f)
+	tbl := testTable("")
+	m := NewModify(be, tbl, false)
+
+	res, st := m.Update(1, []byte("a"), []byte("a"), []byte("10"))
+	require.Nil(t, st)
+	assert.Equal(t, ModifyDone, res)
+	assert.Zero(t, f.count("get"), "same-key update needs no lookup")
+
+	res, st = settle(t, m)(m.Update(1, []byte("a"), []byte("b"), []byte("x")))
+	assert.Equal(t, ModifyError, res)
+	require.NotNil(t, st)
+	assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+	assert.Contains(t, st.Message, `"b"`)
+
+	res, st = settle(t, m)(m.Update(1, []byte("a"), []byte("c"), []byte("moved")))
+	require.Nil(t, st)
+	assert.Equal(t, ModifyDone, res)
+
+	res, st = m.Delete(1, []byte("b"))
+	require.Nil(t, st)
+	assert.Equal(t, ModifyDone, res)
+
+	assert.Equal(t, map[string]string{"a": "<removed>", "b": "<removed>", "c": "moved"}, flat(be.buffers[tbl.Target()]))
+	assert.Equal(t, 3, be.BufferedWrites())
+}
+
+func TestBinaryKeys(t *testing.T) {
+	f := newFake()
+	be := newTestBackend(f)
+	tbl := testTable("")
+	tbl.KeyBytea = true
+	key := []byte{'a', 0, 'b'}
+	m := NewModify(be, tbl, false)
+	res, st := settle(t, m)(m.Insert(1, key, []byte{0, 1, 2}))
+	require.Nil(t, st)
+	require.Equal(t, ModifyDone, res)
+	res, st = settle(t, m)(m.Insert(1, key, []byte{3}))
+	require.Equal(t, ModifyError, res)
+	assert.Equal(t, `duplicate key value "\\x610062" in foreign table "t"`, st.Message)
+
+	started, st := be.StartCommit()
+	require.Nil(t, st)
+	require.True(t, started)
+	finished, st := be.WaitCommit(time.Second)
+	require.True(t, finished)
+	require.Nil(t, st)
+	assert.Equal(t, map[string]string{"a\x00b": "\x00\x01\x02"}, f.contents(""))
+}

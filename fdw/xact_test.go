@@ -1,0 +1,138 @@
+package fdw
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/errors"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func commit(t *testing.T, be *Backend) *Status {
+	t.Helper()
+	started, st := be.StartCommit()
+	if st != nil || !started {
+		return st
+	}
+	for i := 0; i < 1000; i++ {
+		finished, st := be.WaitCommit(10 * time.Millisecond)
+		if finished {
+			be.EndXact()
+			return st
+		}
+	}
+	t.Fatal("commit never finished")
+	return nil
+}
+
+func TestCommitApplies(t *testing.T) {
+	f := newFake()
+	f.put("db", "gone", "x")
+	f.put("db", "keep", "y")
+	be := newTestBackend(f)
+	tbl := testTable("db")
+	for i := 0; i < applyBatch+1; i++ {
+		be.writeBuffer(tbl).Set(1, []byte{byte(i >> 8), byte(i)}, []byte("v"))
+	}
+	be.writeBuffer(tbl).Remove(1, []byte("gone"))
+	require.True(t, be.HasWrites())
+	require.Nil(t, commit(t, be))
+
+	got := f.contents("db")
+	assert.Len(t, got, applyBatch+2)
+	assert.NotContains(t, got, "gone")
+	assert.Equal(t, "y", got["keep"])
+	assert.Equal(t, 2, f.count("set_bulk"), "sets go in batches of %d", applyBatch)
+	assert.Equal(t, 1, f.count("remove_bulk"))
+	assert.Zero(t, be.BufferedWrites(), "buffer is dropped after commit")
+}
+
+func TestReadOnlyCommitSendsNothing(t *testing.T) {
+	f := newFake()
+	be := newTestBackend(f)
+	started, st := be.StartCommit()
+	require.Nil(t, st)
+	assert.False(t, started)
+	assert.Empty(t, f.calls)
+}
+
+func TestAbortSendsNothing(t *testing.T) {
+	f := newFake()
+	be := newTestBackend(f)
+	be.writeBuffer(testTable("")).Set(1, []byte("k"), []byte("v"))
+	be.EndXact()
+	assert.Zero(t, be.BufferedWrites())
+	started, st := be.StartCommit()
+	require.Nil(t, st)
+	assert.False(t, started)
+	assert.Empty(t, f.calls)
+}
+
+func TestCommitErrorReported(t *testing.T) {
+	f := newFake()
+	f.err = errors.New("DB: 8: logical inconsistency")
+	be := newTestBackend(f)
+	be.writeBuffer(testTable("")).Set(1, []byte("k"), []byte("v"))
+	st := commit(t, be)
+	require.NotNil(t, st)
+	assert.Equal(t, SQLStateFDWError, st.SQLState)
+	assert.Contains(t, st.Message, `KT operation set_bulk on server "s"`)
+}
+
+func TestStalledCommitTimesOut(t *testing.T) {
+	f := newFake()
+	f.stall = true
+	be := newTestBackend(f)
+	tbl := testTable("")
+	tbl.Server.Opts.Timeout = 30 * time.Millisecond
+	be.writeBuffer(tbl).Set(1, []byte("k"), []byte("v"))
+	st := commit(t, be)
+	require.NotNil(t, st)
+	assert.Equal(t, `KT operation set_bulk on server "s" (127.0.0.1:1978) timed out after 30ms`, st.Message)
+}
+
+func TestPrePrepare(t *testing.T) {
+	be := newTestBackend(newFake())
+	assert.Nil(t, be.PrePrepare())
+	be.writeBuffer(testTable("")).Set(1, []byte("k"), []byte("v"))
+	st := be.PrePrepare()
+	require.NotNil(t, st)
+	assert.Equal(t, SQLStateFeatureNotSupported, st.SQLState)
+}
+
+func TestSubXactThroughBackend(t *testing.T) {
+	be := newTestBackend(newFake())
+	tbl := testTable("")
+	be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+	be.writeBuffer(tbl).Set(2, []byte("b"), []byte("2"))
+	be.EndSubXact(2, false)
+	assert.Equal(t, 1, be.BufferedWrites())
+	be.writeBuffer(tbl).Set(2, []byte("c"), []byte("3"))
+	be.EndSubXact(2, true)
+	assert.Equal(t, 2, be.BufferedWrites())
+}
+
+func TestConnCacheReplacesOnOptionChange(t *testing.T) {
+	var made []*fakeRemote
+	cc := NewConnCache(func(ServerOptions) (Remote, error) {
+		f := newFake()
+		made = append(made, f)
+		return f, nil
+	})
+	o := ServerOptions{Host: "h", Port: 1}
+	r1, err := cc.Get(1, o)
+	require.NoError(t, err)
+	r2, err := cc.Get(1, o)
+	require.NoError(t, err)
+	assert.Same(t, r1, r2)
+	o.Port = 2
+	r3, err := cc.Get(1, o)
+	require.NoError(t, err)
+	assert.NotSame(t, r1, r3)
+	assert.True(t, made[0].closed, "old connection closed after ALTER SERVER")
+	assert.Equal(t, 1, cc.Len())
+	cc.Drop(1)
+	assert.Zero(t, cc.Len())
+	assert.True(t, made[1].closed)
+}
