@@ -1,0 +1,27 @@
+package kt
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kt-fdw/kt_fdw/kt/internal/kttest"
+)
+
+// newTestClient connects to the test server (dev server, or KT_TEST_ADDR)
+// and clears the DBs the tests use.
+func newTestClient(t testing.TB) (*Client, kttest.Target) {
+	t.Helper()
+	target := kttest.Start(t)
+	c, err := NewClient(Config{Addr: target.Addr, OpTimeout: 10 * time.Second})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	for _, db := range kttest.DBs {
+		require.NoError(t, c.Clear(context.Background(), db))
+	}
+	return c, target
+}
+
+func b(s string) []byte { return []byte(s) }
