@@ -1,5 +1,3 @@
-//go:build !nokt
-
 package fdw
 
 import (
@@ -86,6 +84,8 @@ func classifyKT(err error) (FailKind, bool) {
 			return FailBroken, true
 		case kt.MalformedReply:
 			return FailProtocol, true
+		case kt.Canceled:
+			return FailCanceled, true
 		}
 		return FailOther, true
 	}
