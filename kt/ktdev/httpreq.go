@@ -118,10 +118,11 @@ func readHTTPRequest(br *bufio.Reader) (*httpRequest, error) {
 			return req, errBodyTooLarge
 		}
 		if n > 0 {
-			req.body = make([]byte, n)
-			if _, err := io.ReadFull(br, req.body); err != nil {
-				return nil, errors.Wrap(err, "read body")
+			body, err := readBody(br, n)
+			if err != nil {
+				return nil, err
 			}
+			req.body = body
 		}
 		return req, nil
 	}
@@ -133,6 +134,28 @@ func readHTTPRequest(br *bufio.Reader) (*httpRequest, error) {
 		req.body = body
 	}
 	return req, nil
+}
+
+// readBody reads n bytes, growing the buffer with the data that actually
+// arrives (a lying Content-Length cannot make us allocate 256 MiB).
+func readBody(br *bufio.Reader, n int64) ([]byte, error) {
+	const prealloc = 1 << 20
+	body := make([]byte, 0, min(n, prealloc))
+	for int64(len(body)) < n {
+		if len(body) == cap(body) {
+			body = append(body, 0)[:len(body)]
+		}
+		end := min(int64(cap(body)), n)
+		m, err := br.Read(body[len(body):end])
+		body = body[:len(body)+m]
+		if err != nil && int64(len(body)) < n {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, errors.Wrap(err, "read body")
+		}
+	}
+	return body, nil
 }
 
 func readChunked(br *bufio.Reader) ([]byte, error) {
@@ -164,11 +187,11 @@ func readChunked(br *bufio.Reader) ([]byte, error) {
 		if int64(len(body))+n > maxBodySize {
 			return nil, errBodyTooLarge
 		}
-		start := len(body)
-		body = append(body, make([]byte, n)...)
-		if _, err := io.ReadFull(br, body[start:]); err != nil {
-			return nil, errors.Wrap(err, "read chunk")
+		chunk, err := readBody(br, n)
+		if err != nil {
+			return nil, err
 		}
+		body = append(body, chunk...)
 		if _, err := readLine(br); err != nil {
 			return nil, err
 		}
