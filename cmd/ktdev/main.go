@@ -19,6 +19,7 @@ import (
 	"crypto/x509"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -48,7 +49,9 @@ Flags:
 `
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	if err := run(os.Args[1:], os.Stdout, os.Stderr, sig); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
@@ -57,8 +60,11 @@ func main() {
 	}
 }
 
-func run(args []string) error {
+// run starts the server, prints the listening line to stdout and serves
+// until stop delivers a signal.
+func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	fs := flag.NewFlagSet("ktdev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -88,7 +94,7 @@ func run(args []string) error {
 		Fault:       ktdev.Fault{Kind: kind, Proc: *faultProc, Stall: *faultStall, Times: *faultTimes},
 		IOTimeout:   *tout,
 		Logf: func(format string, a ...any) {
-			fmt.Fprintf(os.Stderr, format+"\n", a...)
+			fmt.Fprintf(stderr, format+"\n", a...)
 		},
 	}
 	if *tlsCert != "" || *tlsKey != "" {
@@ -104,11 +110,14 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("ktdev listening on %s\n", srv.Addr())
-	_ = os.Stdout.Sync()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
+	if _, err := fmt.Fprintf(stdout, "ktdev listening on %s\n", srv.Addr()); err != nil {
+		_ = srv.Close()
+		return errors.Wrap(err, "write listening line")
+	}
+	if f, ok := stdout.(*os.File); ok {
+		_ = f.Sync()
+	}
+	<-stop
 	return srv.Close()
 }
 
