@@ -82,11 +82,18 @@ func (cn *conn) readReply(rp *reply) error {
 // the first byte has arrived (a failure before that may be a stale
 // keep-alive connection).
 func readResponse(br *bufio.Reader, rp *reply, gotAny *bool) error {
-	line, err := readLine(br)
+	first, err := br.Peek(1)
 	if err != nil {
 		return err
 	}
 	*gotAny = true
+	if first[0] != 'H' {
+		return malformedf("reply starts with byte 0x%02x, not an HTTP status line", first[0])
+	}
+	line, err := readLine(br)
+	if err != nil {
+		return err
+	}
 	// "HTTP/1.1 200 OK"
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' ||
 		(len(line) > 12 && line[12] != ' ') {
