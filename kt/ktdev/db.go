@@ -19,7 +19,8 @@ type DB struct {
 	mu    sync.RWMutex
 	recs  map[string]*record
 	order *skiplist
-	bytes int64 // sum of key and value sizes plus overhead
+	bytes int64    // sum of key and value sizes plus overhead
+	gcPos position // where the background GC continues
 }
 
 func newDB(index int, spec dbSpec, clock func() time.Time) *DB {

@@ -230,3 +230,23 @@ func TestMatch(t *testing.T) {
 		})
 	}
 }
+
+func TestGCStepCollectsExpired(t *testing.T) {
+	db, clk := testDB(t, "%")
+	for i := 0; i < 10; i++ {
+		db.set(fmt.Sprint("live", i), "v", XTAbsent)
+		db.set(fmt.Sprint("old", i), "v", 5)
+	}
+	clk.sec += 6
+	db.gcStep(7)
+	db.gcStep(7)
+	assert.Less(t, db.Count(), int64(20))
+	for i := 0; i < 3; i++ {
+		db.gcStep(7)
+	}
+	assert.Equal(t, int64(10), db.Count())
+	for i := 0; i < 10; i++ {
+		_, _, ok := db.get(fmt.Sprint("live", i))
+		assert.True(t, ok)
+	}
+}

@@ -51,8 +51,9 @@
 //     runs under its database's lock. A binary set_bulk with an oversized
 //     record answers 0xBF without applying the records before it (KT applies
 //     them).
-//   - Expired records are removed by vacuum (and overwritten by writes); count
-//     includes them until then, like KT between GC steps.
+//   - Expired records are collected by vacuum and by a background step every
+//     200 ms (2000 records per database per step); count includes them until
+//     then, like KT between GC steps.
 //   - match_regex uses Go's RE2 syntax instead of POSIX ERE; match_* skip
 //     expired records.
 //

@@ -88,8 +88,9 @@ func Start(cfg Config) (*Server, error) {
 		ln = tls.NewListener(ln, cfg.TLS)
 	}
 	s.ln = ln
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.acceptLoop()
+	go s.gcLoop()
 	return s, nil
 }
 

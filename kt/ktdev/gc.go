@@ -1,0 +1,53 @@
+package ktdev
+
+import "time"
+
+// Expired records are collected lazily, like KT's idle-time vacuum: a
+// background loop looks at a few records of each database per tick.
+const (
+	gcInterval = 200 * time.Millisecond
+	gcBatch    = 2000
+)
+
+// gcStep examines up to n records from where the last step stopped and
+// removes the expired ones.
+func (db *DB) gcStep(n int) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	tx := &Tx{db: db, now: db.now()}
+	r := db.order.seekGE(db.gcPos)
+	for i := 0; i < n; i++ {
+		if r == nil {
+			r = db.order.first()
+			if r == nil {
+				break
+			}
+		}
+		next := r.next[0]
+		if expired(r.xt, tx.now) {
+			tx.drop(r)
+		}
+		r = next
+	}
+	if r != nil {
+		db.gcPos = r.pos()
+	} else {
+		db.gcPos = position{}
+	}
+}
+
+func (s *Server) gcLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(gcInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			for _, db := range s.dbs {
+				db.gcStep(gcBatch)
+			}
+		}
+	}
+}
