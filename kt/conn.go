@@ -168,6 +168,10 @@ func (c *Client) netError(ctx context.Context, op string, err error) error {
 	case errors.Is(err, errMalformed), errors.Is(err, wire.ErrMalformed), errors.Is(err, wire.ErrTooLarge):
 		return mk(MalformedReply, err)
 	case errors.As(err, &nerr) && nerr.Timeout():
+		if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+			// the socket deadline was the context's; ctx.Err may lag a moment
+			return mk(Timeout, context.DeadlineExceeded)
+		}
 		return mk(Timeout, err)
 	case errors.Is(err, io.EOF):
 		return mk(ConnBroken, io.ErrUnexpectedEOF)

@@ -128,8 +128,10 @@ func TestTimeoutNoAnswer(t *testing.T) {
 func TestCancelClosesConnection(t *testing.T) {
 	accepted := make(chan net.Conn, 4)
 	addr := fakeServer(t, func(c net.Conn) {
+		// hand the connection over once the request is in: the client is
+		// then waiting for the reply
+		_ = readRequest(bufio.NewReader(c))
 		accepted <- c
-		_, _ = io.Copy(io.Discard, c)
 	})
 	c, err := NewClient(Config{Addr: addr})
 	require.NoError(t, err)
