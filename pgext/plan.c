@@ -10,6 +10,7 @@
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/lsyscache.h"
@@ -24,6 +25,8 @@
 typedef struct KtPlanInfo
 {
 	Expr	   *key_expr;		/* Const or Param compared with the key, or NULL */
+	AttrNumber	key_attno;
+	Oid			key_type;
 } KtPlanInfo;
 
 static Node *
@@ -60,9 +63,24 @@ is_key_value(Node *n)
 	return false;
 }
 
-/* The value side of `key = value` (either order), or NULL. */
+/*
+ * A join-clause value: any non-volatile expression that does not use this
+ * relation (an outer relation's column, for a parameterized path).
+ */
+static bool
+is_outer_value(PlannerInfo *root, RelOptInfo *baserel, Node *n)
+{
+	return !bms_is_member(baserel->relid, pull_varnos(root, n)) &&
+		!contain_volatile_functions(n);
+}
+
+/*
+ * The value side of `key = value` (either order), or NULL. Without root, the
+ * value must be a Const or Param; with root, any outer value will do.
+ */
 static Expr *
-key_equality_value(Expr *clause, RelOptInfo *baserel, AttrNumber key_attno, Oid key_type)
+key_equality_value(PlannerInfo *root, Expr *clause, RelOptInfo *baserel,
+				   AttrNumber key_attno, Oid key_type)
 {
 	OpExpr	   *op = (OpExpr *) clause;
 	Node	   *l,
@@ -76,9 +94,11 @@ key_equality_value(Expr *clause, RelOptInfo *baserel, AttrNumber key_attno, Oid 
 		return NULL;
 	l = linitial(op->args);
 	r = lsecond(op->args);
-	if (is_key_var(l, baserel, key_attno) && is_key_value(r))
+	if (is_key_var(l, baserel, key_attno) &&
+		(root ? is_outer_value(root, baserel, r) : is_key_value(r)))
 		return (Expr *) r;
-	if (is_key_var(r, baserel, key_attno) && is_key_value(l))
+	if (is_key_var(r, baserel, key_attno) &&
+		(root ? is_outer_value(root, baserel, l) : is_key_value(l)))
 		return (Expr *) l;
 	return NULL;
 }
@@ -100,12 +120,74 @@ ktfdw_GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 
 		if (ri->pseudoconstant)
 			continue;
-		pi->key_expr = key_equality_value(ri->clause, baserel, info.key_attno, info.key_type);
+		pi->key_expr = key_equality_value(NULL, ri->clause, baserel, info.key_attno, info.key_type);
 		if (pi->key_expr)
 			break;
 	}
+	pi->key_attno = info.key_attno;
+	pi->key_type = info.key_type;
 	baserel->fdw_private = pi;
 	baserel->rows = pi->key_expr ? 1 : KT_FULLSCAN_ROWS;
+}
+
+/* Equivalence-class callback: is em this relation's key column? */
+static bool
+ec_member_is_key(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+				 EquivalenceMember *em, void *arg)
+{
+	KtPlanInfo *pi = arg;
+
+	return is_key_var((Node *) em->em_expr, rel, pi->key_attno);
+}
+
+/*
+ * Join clauses `key = <outer value>` (explicit, or implied by equivalence
+ * classes) give parameterized paths: the inner side of a nested loop does
+ * one KT get per outer row instead of a full scan.
+ */
+static void
+add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, KtPlanInfo *pi)
+{
+	List	   *clauses = NIL;
+	ListCell   *lc;
+
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (join_clause_is_movable_to(ri, baserel) &&
+			key_equality_value(root, ri->clause, baserel, pi->key_attno, pi->key_type))
+			clauses = lappend(clauses, ri);
+	}
+	if (baserel->has_eclass_joins)
+	{
+		List	   *implied = generate_implied_equalities_for_column(root, baserel,
+																	 ec_member_is_key, pi,
+																	 baserel->lateral_referencers);
+
+		foreach(lc, implied)
+		{
+			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+			if (join_clause_is_movable_to(ri, baserel) &&
+				key_equality_value(root, ri->clause, baserel, pi->key_attno, pi->key_type))
+				clauses = lappend(clauses, ri);
+		}
+	}
+
+	foreach(lc, clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Relids		required_outer = bms_union(ri->clause_relids, baserel->lateral_relids);
+
+		required_outer = bms_del_member(required_outer, baserel->relid);
+		if (bms_is_empty(required_outer))
+			continue;
+		(void) get_baserel_parampathinfo(root, baserel, required_outer);
+		add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, 1,
+														   KT_GET_COST, KT_GET_COST,
+														   NIL, required_outer, NULL, NIL));
+	}
 }
 
 void
@@ -127,6 +209,8 @@ ktfdw_GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	}
 	add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, baserel->rows,
 													   startup, total, NIL, NULL, NULL, NIL));
+	if (!pi->key_expr)
+		add_parameterized_paths(root, baserel, pi);
 }
 
 /*
@@ -140,11 +224,30 @@ ktfdw_GetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 					 Plan *outer_plan)
 {
 	KtPlanInfo *pi = baserel->fdw_private;
-	List	   *fdw_exprs = pi->key_expr ? list_make1(copyObject(pi->key_expr)) : NIL;
+	Expr	   *key_expr = pi->key_expr;
+	ListCell   *lc;
+
+	/* A parameterized path: the key comes from its join clause. */
+	if (!key_expr && best_path->path.param_info)
+	{
+		foreach(lc, scan_clauses)
+		{
+			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+			if (!bms_is_member(baserel->relid, ri->clause_relids) ||
+				bms_is_empty(bms_del_member(bms_copy(ri->clause_relids), baserel->relid)))
+				continue;
+			key_expr = key_equality_value(root, ri->clause, baserel, pi->key_attno, pi->key_type);
+			if (key_expr)
+				break;
+		}
+	}
 
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
-	return make_foreignscan(tlist, scan_clauses, baserel->relid, fdw_exprs,
-							list_make1(makeInteger(pi->key_expr != NULL)),
+	/* createplan.c turns outer Vars in fdw_exprs into nestloop Params. */
+	return make_foreignscan(tlist, scan_clauses, baserel->relid,
+							key_expr ? list_make1(copyObject(key_expr)) : NIL,
+							list_make1(makeInteger(key_expr != NULL)),
 							NIL, NIL, outer_plan);
 }
 
