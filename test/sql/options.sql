@@ -1,5 +1,7 @@
 -- The validator refuses unknown and malformed options at CREATE and ALTER.
 \set SHOW_CONTEXT never
+-- show command tags (INSERT 0 1, UPDATE 0, ...): pg_regress runs psql -q
+\set QUIET off
 -- unknown option: HV00D, listing the valid ones
 CREATE SERVER bad_opt FOREIGN DATA WRAPPER kt_fdw OPTIONS (hots '127.0.0.1');
 \echo :LAST_ERROR_SQLSTATE

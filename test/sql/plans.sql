@@ -1,5 +1,7 @@
 -- Key conditions become KT point lookups, however they are written or planned.
 \set SHOW_CONTEXT never
+-- show command tags (INSERT 0 1, UPDATE 0, ...): pg_regress runs psql -q
+\set QUIET off
 DO $$ BEGIN DELETE FROM kt_test; END $$;
 INSERT INTO kt_test VALUES ('a', '1'), ('b', '2'), ('c', '3');
 
@@ -40,18 +42,19 @@ SELECT k, kt_lookup(k)
   FROM (VALUES ('a'), ('b'), ('c'), ('a'), ('b'), ('c'), ('zz'), ('a')) AS v(k);
 DROP FUNCTION kt_lookup(text);
 
--- nested loop with the foreign table on the inner side
+-- nested loop with the foreign table on the inner side, rescanned per
+-- outer row (no hash/merge join, no materialization)
 CREATE TABLE local_keys (k text, v text);
 INSERT INTO local_keys VALUES ('a', '3'), ('c', '1'), ('zz', '2'), ('a', '9');
 ANALYZE local_keys;
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;
+SET enable_material = off;
 EXPLAIN (COSTS OFF)
   SELECT l.k, t.value FROM local_keys l JOIN kt_test t ON t.key = l.k;
 SELECT l.k, t.value FROM local_keys l JOIN kt_test t ON t.key = l.k
   ORDER BY l.k, t.value;
--- without materialization the inner foreign scan is rescanned per outer row
-SET enable_material = off;
+-- a join on the value: each rescan is a full scan
 EXPLAIN (COSTS OFF)
   SELECT l.k, t.key FROM local_keys l JOIN kt_test t ON t.value = l.v;
 SELECT l.k, t.key FROM local_keys l JOIN kt_test t ON t.value = l.v

@@ -1,5 +1,7 @@
 -- Writes are buffered per transaction and applied at COMMIT.
 \set SHOW_CONTEXT never
+-- show command tags (INSERT 0 1, UPDATE 0, ...): pg_regress runs psql -q
+\set QUIET off
 DO $$ BEGIN DELETE FROM kt_test; END $$;
 
 -- read-your-writes, and ROLLBACK leaves KT untouched
@@ -48,7 +50,9 @@ SELECT * FROM kt_test ORDER BY key;
 -- an error aborts the whole transaction's writes
 BEGIN;
 INSERT INTO kt_test VALUES ('e1', 'a');
+\set VERBOSITY terse
 INSERT INTO kt_test VALUES ('d2', 'dup');
+\set VERBOSITY default
 COMMIT;
 SELECT * FROM kt_test ORDER BY key;
 
