@@ -33,6 +33,8 @@ type conn struct {
 	reused bool        // came from the idle pool (may be stale)
 	gotAny bool        // some reply bytes arrived in the current operation
 	cursor int64       // last cursor id handed out on this connection
+	// deadline last set on nc (zero: none), to skip needless resets
+	deadline time.Time
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
@@ -88,9 +90,12 @@ func (cn *conn) run(ctx context.Context, opTimeout time.Duration, fn func(*conn)
 			deadline = t
 		}
 	}
-	if err := cn.nc.SetDeadline(deadline); err != nil {
-		cn.broken = true
-		return err
+	if !(deadline.IsZero() && cn.deadline.IsZero()) {
+		if err := cn.nc.SetDeadline(deadline); err != nil {
+			cn.broken = true
+			return err
+		}
+		cn.deadline = deadline
 	}
 	var stop func() bool
 	if ctx.Done() != nil {

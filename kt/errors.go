@@ -128,5 +128,5 @@ func (e *NetError) Timeout() bool { return e.Kind == Timeout }
 var errMalformed = errors.New("malformed reply")
 
 func malformedf(format string, args ...any) error {
-	return errors.Wrapf(errMalformed, format, args...)
+	return errors.Mark(errors.Newf(format, args...), errMalformed)
 }

@@ -2,6 +2,7 @@ package kt
 
 import (
 	"context"
+	"encoding/base64"
 	"testing"
 	"time"
 
@@ -25,3 +26,7 @@ func newTestClient(t testing.TB) (*Client, kttest.Target) {
 }
 
 func b(s string) []byte { return []byte(s) }
+
+func appendB64(dst, src []byte) []byte {
+	return base64.StdEncoding.AppendEncode(dst, src)
+}
