@@ -24,8 +24,8 @@ type Modify struct {
 	table             Table
 	onConflictNothing bool
 	op                *Op
-	exists            bool
-	finish            func(exists bool) (ModifyResult, *Status)
+	finish            func() (ModifyResult, *Status) // runs when op succeeded
+	skipped           []bool                         // of the last InsertBatch
 }
 
 // NewModify prepares a modify; it does no I/O.
@@ -84,16 +84,77 @@ func (m *Modify) whenAbsent(key []byte, finish func(exists bool) (ModifyResult, 
 		return ModifyError, st
 	}
 	key = bytes.Clone(key)
-	m.finish = finish
+	var exists bool
+	m.finish = func() (ModifyResult, *Status) { return finish(exists) }
 	m.op = startOp(func(ctx context.Context) *Status {
 		return call(ctx, m.table.opContext("get"), func(ctx context.Context) error {
 			_, found, err := r.Get(ctx, m.table.DB, key)
-			m.exists = found
+			exists = found
 			return err
 		})
 	})
 	return ModifyPending, nil
 }
+
+// InsertBatch inserts rows like Insert, checking all keys the buffer does not
+// know with one get_bulk. Rows whose key exists are skipped with ON CONFLICT
+// DO NOTHING (see Skipped) and are an error otherwise; a key repeated within
+// the batch counts as existing from its second row on.
+func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *Status) {
+	if m.op != nil {
+		return ModifyError, Errorf(SQLStateInternal, "kt_fdw: a modify started while the previous row was pending")
+	}
+	m.skipped = make([]bool, len(keys))
+	var unknown [][]byte
+	for _, k := range keys {
+		if _, ok := m.be.lookup(m.table, k); !ok {
+			unknown = append(unknown, k)
+		}
+	}
+	inKT := map[string]bool{}
+	finish := func() (ModifyResult, *Status) {
+		buf := m.be.writeBuffer(m.table)
+		for i, k := range keys {
+			exists := inKT[string(k)]
+			if c, ok := buf.Lookup(k); ok {
+				exists = !c.Removed
+			}
+			if exists {
+				if !m.onConflictNothing {
+					return ModifyError, m.table.duplicateKey(k)
+				}
+				m.skipped[i] = true
+				continue
+			}
+			buf.Set(nest, k, values[i])
+		}
+		return ModifyDone, nil
+	}
+	if len(unknown) == 0 {
+		return finish()
+	}
+	r, st := m.be.remote(m.table.Server)
+	if st != nil {
+		return ModifyError, st
+	}
+	m.finish = finish
+	m.op = startOp(func(ctx context.Context) *Status {
+		var recs []Record
+		st := call(ctx, m.table.opContext("get_bulk"), func(ctx context.Context) error {
+			var err error
+			recs, err = r.GetBulk(ctx, m.table.DB, unknown)
+			return err
+		})
+		for _, rec := range recs {
+			inKT[string(rec.Key)] = true
+		}
+		return st
+	})
+	return ModifyPending, nil
+}
+
+// Skipped reports which rows of the last InsertBatch ON CONFLICT DO NOTHING skipped.
+func (m *Modify) Skipped() []bool { return m.skipped }
 
 // Wait polls the pending lookup for at most d.
 func (m *Modify) Wait(d time.Duration) (ModifyResult, *Status) {
@@ -110,7 +171,7 @@ func (m *Modify) Wait(d time.Duration) (ModifyResult, *Status) {
 	if st != nil {
 		return ModifyError, st
 	}
-	return finish(m.exists)
+	return finish()
 }
 
 // Close cancels a pending lookup.

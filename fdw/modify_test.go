@@ -126,3 +126,57 @@ func TestBinaryKeys(t *testing.T) {
 	require.Nil(t, st)
 	assert.Equal(t, map[string]string{"a\x00b": "\x00\x01\x02"}, f.contents(""))
 }
+
+func TestInsertBatch(t *testing.T) {
+	tests := []struct {
+		name     string
+		keys     []string
+		nothing  bool
+		wantRes  ModifyResult
+		skipped  []bool
+		wantBulk int
+	}{
+		{"all new", []string{"n1", "n2"}, false, ModifyDone, []bool{false, false}, 1},
+		{"one in KT", []string{"n1", "kt"}, false, ModifyError, nil, 1},
+		{"one in KT, do nothing", []string{"n1", "kt", "n2"}, true, ModifyDone, []bool{false, true, false}, 1},
+		{"repeated within the batch", []string{"n1", "n1"}, true, ModifyDone, []bool{false, true}, 1},
+		{"buffered key, do nothing", []string{"buf"}, true, ModifyDone, []bool{true}, 0},
+		{"deleted in this transaction", []string{"gone"}, false, ModifyDone, []bool{false}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			f.put("", "kt", "x")
+			f.put("", "gone", "x")
+			be := newTestBackend(f)
+			tbl := testTable("")
+			be.writeBuffer(tbl).Set(1, []byte("buf"), []byte("b"))
+			be.writeBuffer(tbl).Remove(1, []byte("gone"))
+			m := NewModify(be, tbl, tt.nothing)
+			var keys, vals [][]byte
+			for _, k := range tt.keys {
+				keys = append(keys, []byte(k))
+				vals = append(vals, []byte("v-"+k))
+			}
+			res, st := settle(t, m)(m.InsertBatch(1, keys, vals))
+			assert.Equal(t, tt.wantRes, res)
+			assert.Equal(t, tt.wantBulk, f.count("get_bulk"), "one get_bulk per batch at most")
+			assert.Zero(t, f.count("get"))
+			if tt.wantRes == ModifyError {
+				require.NotNil(t, st)
+				assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+				return
+			}
+			require.Nil(t, st)
+			assert.Equal(t, tt.skipped, m.Skipped())
+			for i, k := range tt.keys {
+				if tt.skipped[i] {
+					continue
+				}
+				c, ok := be.lookup(tbl, []byte(k))
+				require.True(t, ok)
+				assert.Equal(t, "v-"+k, string(c.Value))
+			}
+		})
+	}
+}

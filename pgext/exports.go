@@ -141,6 +141,37 @@ func ktfdw_modify_insert(h C.uintptr_t, nest C.int, key *C.char, keyLen C.size_t
 	return modifyRC(res, fst, st)
 }
 
+// ktfdw_modify_insert_batch inserts n rows; keys/vals are arrays of n
+// pointers with their lengths in klens/vlens.
+//
+//export ktfdw_modify_insert_batch
+func ktfdw_modify_insert_batch(h C.uintptr_t, nest C.int, n C.int, keys **C.char, klens *C.size_t, vals **C.char, vlens *C.size_t, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	cnt := int(n)
+	ks, kl := unsafe.Slice(keys, cnt), unsafe.Slice(klens, cnt)
+	vs, vl := unsafe.Slice(vals, cnt), unsafe.Slice(vlens, cnt)
+	gk, gv := make([][]byte, cnt), make([][]byte, cnt)
+	for i := 0; i < cnt; i++ {
+		gk[i], gv[i] = goBytes(ks[i], kl[i]), goBytes(vs[i], vl[i])
+	}
+	res, fst := modifyOf(h).InsertBatch(int(nest), gk, gv)
+	return modifyRC(res, fst, st)
+}
+
+// ktfdw_modify_batch_skipped writes 1 for each row of the last batch that
+// ON CONFLICT DO NOTHING skipped.
+//
+//export ktfdw_modify_batch_skipped
+func ktfdw_modify_batch_skipped(h C.uintptr_t, out *C.int, n C.int) {
+	defer func() { _ = recover() }()
+	flags := unsafe.Slice(out, int(n))
+	for i, s := range modifyOf(h).Skipped() {
+		if i < len(flags) && s {
+			flags[i] = 1
+		}
+	}
+}
+
 //export ktfdw_modify_update
 func ktfdw_modify_update(h C.uintptr_t, nest C.int, oldKey *C.char, oldLen C.size_t, key *C.char, keyLen C.size_t, val *C.char, valLen C.size_t, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)

@@ -134,6 +134,10 @@ kt_fdw_handler(PG_FUNCTION_ARGS)
 	r->BeginForeignInsert = ktfdw_BeginForeignInsert;
 	r->EndForeignInsert = ktfdw_EndForeignInsert;
 	r->IsForeignRelUpdatable = ktfdw_IsForeignRelUpdatable;
+#if PG_VERSION_NUM >= 140000
+	r->GetForeignModifyBatchSize = ktfdw_GetForeignModifyBatchSize;
+	r->ExecForeignBatchInsert = ktfdw_ExecForeignBatchInsert;
+#endif
 
 	PG_RETURN_POINTER(r);
 }

@@ -84,6 +84,12 @@ extern void ktfdw_EndForeignModify(EState *estate, ResultRelInfo *rinfo);
 extern void ktfdw_BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
 extern void ktfdw_EndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 extern int	ktfdw_IsForeignRelUpdatable(Relation rel);
+#if PG_VERSION_NUM >= 140000
+extern int	ktfdw_GetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot **ktfdw_ExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
+													 TupleTableSlot **slots, TupleTableSlot **planSlots,
+													 int *numSlots);
+#endif
 
 /* xact.c */
 extern void ktfdw_register_xact_callbacks(void);

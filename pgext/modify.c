@@ -200,6 +200,57 @@ ktfdw_ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	return slot;
 }
 
+#if PG_VERSION_NUM >= 140000
+/* Rows per ExecForeignBatchInsert: their keys are checked with one get_bulk. */
+#define KT_INSERT_BATCH 100
+
+int
+ktfdw_GetForeignModifyBatchSize(ResultRelInfo *rinfo)
+{
+	/* As postgres_fdw: no batching when rows must come back one by one. */
+	if (rinfo->ri_projectReturning != NULL || rinfo->ri_WithCheckOptions != NIL ||
+		(rinfo->ri_TrigDesc && (rinfo->ri_TrigDesc->trig_insert_before_row ||
+								rinfo->ri_TrigDesc->trig_insert_instead_row)))
+		return 1;
+	return KT_INSERT_BATCH;
+}
+
+TupleTableSlot **
+ktfdw_ExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots,
+							 TupleTableSlot **planSlots, int *numSlots)
+{
+	KtModifyState *m = rinfo->ri_FdwState;
+	int			n = *numSlots;
+	const char **keys = palloc(sizeof(char *) * n);
+	const char **vals = palloc(sizeof(char *) * n);
+	size_t	   *klens = palloc(sizeof(size_t) * n);
+	size_t	   *vlens = palloc(sizeof(size_t) * n);
+	int		   *skipped = palloc0(sizeof(int) * n);
+	TupleTableSlot **rslots;
+	KtStatus	st = {0};
+	int			rc,
+				kept = 0;
+
+	for (int i = 0; i < n; i++)
+		new_row(m, slots[i], &keys[i], &klens[i], &vals[i], &vlens[i]);
+	GOCALL(rc = ktfdw_modify_insert_batch(m->handle, GetCurrentTransactionNestLevel(), n,
+										  (char **) keys, klens, (char **) vals, vlens, &st));
+	finish(m, rc, &st);
+	GOCALL(ktfdw_modify_batch_skipped(m->handle, skipped, n));
+
+	/*
+	 * Only the inserted rows go back (ON CONFLICT DO NOTHING skips some), in
+	 * a new array: slots is the executor's ri_Slots, which it reuses.
+	 */
+	rslots = palloc(sizeof(TupleTableSlot *) * n);
+	for (int i = 0; i < n; i++)
+		if (!skipped[i])
+			rslots[kept++] = slots[i];
+	*numSlots = kept;
+	return rslots;
+}
+#endif
+
 TupleTableSlot *
 ktfdw_ExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 						TupleTableSlot *slot, TupleTableSlot *planSlot)
