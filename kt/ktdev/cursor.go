@@ -29,7 +29,7 @@ func (c *Cursor) setAt(r *record) error {
 // liveFrom returns r or the first live record after it.
 func liveFrom(r *record, now int64) *record {
 	for r != nil && expired(r.xt, now) {
-		r = r.next[0]
+		r = r.links[0]
 	}
 	return r
 }
@@ -71,15 +71,15 @@ func (c *Cursor) current(now int64) *record {
 // (tree databases) or exactly key (hash databases).
 func (c *Cursor) Jump(key *string) error {
 	db := c.db
-	db.mu.RLock()
-	defer db.mu.RUnlock()
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	now := db.now()
 	c.back = false
 	switch {
 	case key == nil:
-		return c.setAt(liveFrom(db.order.first(), now))
+		return c.setAt(liveFrom(db.sorted().first(), now))
 	case db.Ordered():
-		return c.setAt(liveFrom(db.order.seekGE(position{0, *key}), now))
+		return c.setAt(liveFrom(db.sorted().seekGE(db.posOf(*key)), now))
 	default:
 		r := db.recs[*key]
 		if r != nil && expired(r.xt, now) {
@@ -97,19 +97,19 @@ func (c *Cursor) JumpBack(key *string) error {
 		c.valid = false
 		return ErrNotImpl
 	}
-	db.mu.RLock()
-	defer db.mu.RUnlock()
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	now := db.now()
 	c.back = true
 	if key == nil {
-		r := db.order.last()
+		r := db.sorted().last()
 		if r != nil && expired(r.xt, now) {
 			r = liveBefore(db.order, r.pos(), now)
 		}
 		return c.setAt(r)
 	}
-	p := position{0, *key}
-	r := db.order.seekLE(p)
+	p := db.posOf(*key)
+	r := db.sorted().seekLE(p)
 	if r != nil && expired(r.xt, now) {
 		r = liveBefore(db.order, r.pos(), now)
 	}
@@ -122,13 +122,13 @@ func (c *Cursor) stepLocked(now int64) error {
 		return ErrNoRecord
 	}
 	c.back = false
-	return c.setAt(liveFrom(r.next[0], now))
+	return c.setAt(liveFrom(r.links[0], now))
 }
 
 // Step moves to the next record; past the end the cursor becomes invalid.
 func (c *Cursor) Step() error {
-	c.db.mu.RLock()
-	defer c.db.mu.RUnlock()
+	c.db.mu.Lock()
+	defer c.db.mu.Unlock()
 	return c.stepLocked(c.db.now())
 }
 
@@ -138,8 +138,8 @@ func (c *Cursor) StepBack() error {
 	if !db.Ordered() {
 		return ErrNotImpl
 	}
-	db.mu.RLock()
-	defer db.mu.RUnlock()
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	now := db.now()
 	r := c.current(now)
 	if r == nil {
@@ -153,8 +153,8 @@ func (c *Cursor) StepBack() error {
 // (running off the end still returns the record).
 func (c *Cursor) Get(step bool) (key, value string, xt int64, err error) {
 	db := c.db
-	db.mu.RLock()
-	defer db.mu.RUnlock()
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	now := db.now()
 	r := c.current(now)
 	if r == nil {
@@ -206,7 +206,7 @@ func (c *Cursor) Seize() (key, value string, xt int64, err error) {
 	if c.back {
 		next = liveBefore(db.order, r.pos(), now)
 	} else {
-		next = liveFrom(r.next[0], now)
+		next = liveFrom(r.links[0], now)
 	}
 	(&Tx{db: db, now: now}).drop(r)
 	_ = c.setAt(next)

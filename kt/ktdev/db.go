@@ -1,6 +1,7 @@
 package ktdev
 
 import (
+	"sort"
 	"sync"
 	"time"
 )
@@ -19,8 +20,12 @@ type DB struct {
 	mu    sync.RWMutex
 	recs  map[string]*record
 	order *skiplist
-	bytes int64    // sum of key and value sizes plus overhead
-	gcPos position // where the background GC continues
+	// pending are records not yet linked into order: inserts only append
+	// here, and the first ordered access sorts and merges them (see sorted)
+	pending   []*record
+	bytes     int64    // sum of key and value sizes plus overhead
+	gcPos     position // where the background GC continues
+	gcPending int      // same, among pending records
 }
 
 func newDB(index int, spec dbSpec, clock func() time.Time) *DB {
@@ -47,11 +52,21 @@ func (db *DB) Ordered() bool { return db.spec.typ.ordered }
 
 func (db *DB) now() int64 { return db.clock().Unix() }
 
+// hashOf is the first sort field of a key. Tree databases use the key's
+// first 8 bytes (zero-padded, big-endian), which orders like the key itself
+// and settles most comparisons without touching the key bytes; hash
+// databases use FNV-1a, a fixed order unrelated to the keys.
 func (db *DB) hashOf(key string) uint64 {
 	if db.spec.typ.ordered {
-		return 0
+		var h uint64
+		for i := 0; i < 8; i++ {
+			h <<= 8
+			if i < len(key) {
+				h |= uint64(key[i])
+			}
+		}
+		return h
 	}
-	// FNV-1a: a fixed order that does not change between runs
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(key); i++ {
 		h ^= uint64(key[i])
@@ -60,6 +75,9 @@ func (db *DB) hashOf(key string) uint64 {
 	return h
 }
 
+// posOf is the position of key in the database's order.
+func (db *DB) posOf(key string) position { return position{db.hashOf(key), key} }
+
 // Update runs fn with the database locked for writing.
 func (db *DB) Update(fn func(tx *Tx) error) error {
 	db.mu.Lock()
@@ -67,11 +85,33 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 	return fn(&Tx{db: db, now: db.now()})
 }
 
-// View runs fn with the database locked for reading; fn must not write.
+// View runs fn for reading only. (It takes the exclusive lock too, because
+// ordered reads may have to index pending records.)
 func (db *DB) View(fn func(tx *Tx) error) error {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	return fn(&Tx{db: db, now: db.now()})
+}
+
+// sorted returns the ordered index after merging pending records; the caller
+// holds the write lock.
+func (db *DB) sorted() *skiplist {
+	if len(db.pending) > 0 {
+		sort.Slice(db.pending, func(i, j int) bool {
+			return db.pending[i].lessThan(db.pending[j].pos())
+		})
+		for _, r := range db.pending {
+			r.pendingAt = 0
+		}
+		db.order.insertSorted(db.pending)
+		if cap(db.pending) > 1<<16 {
+			db.pending = nil
+		} else {
+			clear(db.pending)
+			db.pending = db.pending[:0]
+		}
+	}
+	return db.order
 }
 
 // Count is the number of records, including expired ones not yet collected
@@ -123,14 +163,24 @@ func (tx *Tx) store(key, value string, absXT int64) {
 	}
 	r := &record{key: key, value: value, xt: absXT, hash: db.hashOf(key)}
 	db.recs[key] = r
-	db.order.insert(r)
+	db.pending = append(db.pending, r)
+	r.pendingAt = len(db.pending)
 	db.bytes += int64(len(key)+len(value)) + recordOverhead
 }
 
 func (tx *Tx) drop(r *record) {
 	db := tx.db
 	delete(db.recs, r.key)
-	db.order.remove(r)
+	if r.pendingAt > 0 {
+		last := db.pending[len(db.pending)-1]
+		db.pending[r.pendingAt-1] = last
+		last.pendingAt = r.pendingAt
+		db.pending[len(db.pending)-1] = nil
+		db.pending = db.pending[:len(db.pending)-1]
+		r.pendingAt = 0
+	} else {
+		db.order.remove(r)
+	}
 	db.bytes -= int64(len(r.key)+len(r.value)) + recordOverhead
 }
 
@@ -224,13 +274,14 @@ func (tx *Tx) Clear() {
 	db := tx.db
 	db.recs = make(map[string]*record)
 	db.order = newSkiplist()
+	db.pending = nil
 	db.bytes = 0
 }
 
 // Vacuum removes expired records.
 func (tx *Tx) Vacuum() {
-	for r := tx.db.order.first(); r != nil; {
-		next := r.next[0]
+	for r := tx.db.sorted().first(); r != nil; {
+		next := r.links[0]
 		if expired(r.xt, tx.now) {
 			tx.drop(r)
 		}
@@ -241,7 +292,7 @@ func (tx *Tx) Vacuum() {
 // Each calls fn for every live record in the database's order until fn
 // returns false.
 func (tx *Tx) Each(fn func(key, value string, xt int64) bool) {
-	for r := tx.db.order.first(); r != nil; r = r.next[0] {
+	for r := tx.db.sorted().first(); r != nil; r = r.links[0] {
 		if expired(r.xt, tx.now) {
 			continue
 		}

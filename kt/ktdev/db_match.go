@@ -21,11 +21,11 @@ func (tx *Tx) MatchPrefix(prefix string, max int64) []string {
 	if n == 0 {
 		return keys
 	}
-	r := tx.db.order.first()
+	r := tx.db.sorted().first()
 	if tx.db.Ordered() {
-		r = tx.db.order.seekGE(position{0, prefix})
+		r = tx.db.sorted().seekGE(tx.db.posOf(prefix))
 	}
-	for ; r != nil && int64(len(keys)) < n; r = r.next[0] {
+	for ; r != nil && int64(len(keys)) < n; r = r.links[0] {
 		if !strings.HasPrefix(r.key, prefix) {
 			if tx.db.Ordered() {
 				break

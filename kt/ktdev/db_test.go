@@ -250,3 +250,54 @@ func TestGCStepCollectsExpired(t *testing.T) {
 		assert.True(t, ok)
 	}
 }
+
+// TestIndexInterleaved checks the ordered index against a model while
+// inserts, removals and ordered reads interleave (pending merges).
+func TestIndexInterleaved(t *testing.T) {
+	for _, arg := range []string{"%", "*"} {
+		t.Run(arg, func(t *testing.T) {
+			db, _ := testDB(t, arg)
+			rng := rand.New(rand.NewSource(7))
+			model := map[string]bool{}
+			for i := 0; i < 20000; i++ {
+				k := fmt.Sprintf("%x", rng.Intn(3000))
+				switch op := rng.Intn(10); {
+				case op < 5:
+					db.set(k, "v", XTAbsent)
+					model[k] = true
+				case op < 8:
+					db.remove(k)
+					delete(model, k)
+				case op < 9 && arg == "%":
+					c := db.NewCursor()
+					err := c.Jump(&k)
+					var want string
+					for m := range model {
+						if m >= k && (want == "" || m < want) {
+							want = m
+						}
+					}
+					if want == "" {
+						require.ErrorIs(t, err, ErrNoRecord)
+					} else {
+						require.NoError(t, err)
+						require.Equal(t, want, curKey(t, c))
+					}
+				default:
+					var got []string
+					_ = db.View(func(tx *Tx) error {
+						tx.Each(func(k, _ string, _ int64) bool { got = append(got, k); return true })
+						return nil
+					})
+					require.Len(t, got, len(model))
+					if arg == "%" {
+						require.True(t, sort.StringsAreSorted(got))
+					}
+					for _, k := range got {
+						require.True(t, model[k], k)
+					}
+				}
+			}
+		})
+	}
+}

@@ -10,11 +10,21 @@ const (
 )
 
 // gcStep examines up to n records from where the last step stopped and
-// removes the expired ones.
+// removes the expired ones. Records not yet indexed are checked in place so
+// the GC never forces an index merge.
 func (db *DB) gcStep(n int) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	tx := &Tx{db: db, now: db.now()}
+	if len(db.pending) > 0 {
+		for i := 0; i < n && len(db.pending) > 0; i++ {
+			db.gcPending = (db.gcPending + 1) % len(db.pending)
+			if r := db.pending[db.gcPending]; expired(r.xt, tx.now) {
+				tx.drop(r)
+			}
+		}
+		return
+	}
 	r := db.order.seekGE(db.gcPos)
 	for i := 0; i < n; i++ {
 		if r == nil {
@@ -23,7 +33,7 @@ func (db *DB) gcStep(n int) {
 				break
 			}
 		}
-		next := r.next[0]
+		next := r.links[0]
 		if expired(r.xt, tx.now) {
 			tx.drop(r)
 		}

@@ -3,18 +3,39 @@ package ktdev
 import "math/bits"
 
 // The ordered index of a database: a skip list of records ordered by
-// (hash, key). Tree databases use hash 0 for every record, so they come out in
-// bytewise key order; hash databases use a 64-bit key hash, which gives the
-// fixed, engine-defined order KT's hash databases have.
+// (hash, key) (see DB.hashOf), so tree databases come out in bytewise key
+// order and hash databases in a fixed, engine-defined order.
 
-const maxLevel = 24
+const (
+	maxLevel    = 24
+	inlineLinks = 4 // levels stored in the record itself (p = 1/4: almost all)
+)
 
 type record struct {
+	hash  uint64
 	key   string
 	value string
-	xt    int64 // absolute expiration (unix seconds); xtNever = never
-	hash  uint64
-	next  []*record
+	xt    int64 // absolute expiration (unix seconds); XTNever = never
+	level int
+	// pendingAt is the 1-based slot in DB.pending, 0 once linked
+	pendingAt int
+	links     [inlineLinks]*record
+	more      []*record // links of levels >= inlineLinks
+}
+
+func (r *record) next(i int) *record {
+	if i < inlineLinks {
+		return r.links[i]
+	}
+	return r.more[i-inlineLinks]
+}
+
+func (r *record) setNext(i int, n *record) {
+	if i < inlineLinks {
+		r.links[i] = n
+		return
+	}
+	r.more[i-inlineLinks] = n
 }
 
 // position identifies a place in the order; a cursor keeps one instead of a
@@ -48,7 +69,8 @@ type skiplist struct {
 
 func newSkiplist() *skiplist {
 	s := &skiplist{level: 1, rnd: 0x9E3779B97F4A7C15}
-	s.head.next = make([]*record, maxLevel)
+	s.head.level = maxLevel
+	s.head.more = make([]*record, maxLevel-inlineLinks)
 	return s
 }
 
@@ -70,8 +92,8 @@ func (s *skiplist) insert(r *record) {
 	x := &s.head
 	p := r.pos()
 	for i := s.level - 1; i >= 0; i-- {
-		for x.next[i] != nil && x.next[i].lessThan(p) {
-			x = x.next[i]
+		for n := x.next(i); n != nil && n.lessThan(p); n = x.next(i) {
+			x = n
 		}
 		update[i] = x
 	}
@@ -82,10 +104,56 @@ func (s *skiplist) insert(r *record) {
 		}
 		s.level = lvl
 	}
-	r.next = make([]*record, lvl)
+	r.level = lvl
+	if lvl > inlineLinks {
+		r.more = make([]*record, lvl-inlineLinks)
+	}
 	for i := 0; i < lvl; i++ {
-		r.next[i] = update[i].next[i]
-		update[i].next[i] = r
+		r.setNext(i, update[i].next(i))
+		update[i].setNext(i, r)
+	}
+}
+
+// insertSorted links records given in ascending order (none in the list
+// yet). Each search starts from the previous record's predecessors, so a
+// batch of k records costs about k*log(n/k) steps instead of k*log(n).
+func (s *skiplist) insertSorted(recs []*record) {
+	var update [maxLevel]*record
+	for i := range update {
+		update[i] = &s.head
+	}
+	for _, r := range recs {
+		p := r.pos()
+		var x *record
+		for i := s.level - 1; i >= 0; i-- {
+			// update[i] precedes r; start from it unless x is already further
+			if x == nil || update[i] != &s.head && (x == &s.head || x.lessThan(update[i].pos())) {
+				x = update[i]
+			}
+			for n := x.next(i); n != nil && n.lessThan(p); n = x.next(i) {
+				x = n
+			}
+			update[i] = x
+		}
+		lvl := s.randomLevel()
+		if lvl > s.level {
+			for i := s.level; i < lvl; i++ {
+				update[i] = &s.head
+			}
+			s.level = lvl
+		}
+		r.level = lvl
+		if lvl > inlineLinks {
+			r.more = make([]*record, lvl-inlineLinks)
+		}
+		for i := 0; i < lvl; i++ {
+			r.setNext(i, update[i].next(i))
+			update[i].setNext(i, r)
+		}
+		// r now precedes the next (greater) record at its levels
+		for i := 0; i < lvl; i++ {
+			update[i] = r
+		}
 	}
 }
 
@@ -94,37 +162,37 @@ func (s *skiplist) remove(r *record) {
 	x := &s.head
 	p := r.pos()
 	for i := s.level - 1; i >= 0; i-- {
-		for x.next[i] != nil && x.next[i].lessThan(p) {
-			x = x.next[i]
+		for n := x.next(i); n != nil && n.lessThan(p); n = x.next(i) {
+			x = n
 		}
-		if x.next[i] == r {
-			x.next[i] = r.next[i]
+		if i < r.level && x.next(i) == r {
+			x.setNext(i, r.next(i))
 		}
 	}
-	for s.level > 1 && s.head.next[s.level-1] == nil {
+	for s.level > 1 && s.head.next(s.level-1) == nil {
 		s.level--
 	}
 }
 
 // first returns the first record.
-func (s *skiplist) first() *record { return s.head.next[0] }
+func (s *skiplist) first() *record { return s.head.links[0] }
 
 // seekGE returns the first record at or after p.
 func (s *skiplist) seekGE(p position) *record {
 	x := &s.head
 	for i := s.level - 1; i >= 0; i-- {
-		for x.next[i] != nil && x.next[i].lessThan(p) {
-			x = x.next[i]
+		for n := x.next(i); n != nil && n.lessThan(p); n = x.next(i) {
+			x = n
 		}
 	}
-	return x.next[0]
+	return x.links[0]
 }
 
 // seekGT returns the first record strictly after p.
 func (s *skiplist) seekGT(p position) *record {
 	r := s.seekGE(p)
 	if r != nil && !p.less(r) { // r == p
-		r = r.next[0]
+		r = r.links[0]
 	}
 	return r
 }
@@ -133,8 +201,8 @@ func (s *skiplist) seekGT(p position) *record {
 func (s *skiplist) seekLT(p position) *record {
 	x := &s.head
 	for i := s.level - 1; i >= 0; i-- {
-		for x.next[i] != nil && x.next[i].lessThan(p) {
-			x = x.next[i]
+		for n := x.next(i); n != nil && n.lessThan(p); n = x.next(i) {
+			x = n
 		}
 	}
 	if x == &s.head {
@@ -156,8 +224,8 @@ func (s *skiplist) seekLE(p position) *record {
 func (s *skiplist) last() *record {
 	x := &s.head
 	for i := s.level - 1; i >= 0; i-- {
-		for x.next[i] != nil {
-			x = x.next[i]
+		for n := x.next(i); n != nil; n = x.next(i) {
+			x = n
 		}
 	}
 	if x == &s.head {
