@@ -46,13 +46,13 @@ func NewScan(be *Backend, t Table) *Scan {
 func (s *Scan) Start(pointGet bool, key []byte) *Status {
 	s.Close()
 	s.eof = false
-	snap := s.be.snapshot(s.table)
+	var snap map[string]Change
 	if pointGet {
 		if key == nil {
 			s.eof = true
 			return nil
 		}
-		if c, ok := snap[string(key)]; ok {
+		if c, ok := s.be.lookup(s.table, key); ok {
 			// The buffer decides; KT is not asked.
 			s.out = make(chan scanItem, 1)
 			if !c.Removed {
@@ -61,6 +61,9 @@ func (s *Scan) Start(pointGet bool, key []byte) *Status {
 			close(s.out)
 			return nil
 		}
+	}
+	if !pointGet {
+		snap = s.be.snapshot(s.table)
 	}
 	r, st := s.be.remote(s.table.Server)
 	if st != nil {

@@ -1,4 +1,20 @@
 -- kt_fdw 0.1.0: foreign-data wrapper for Kyoto Tycoon
+--
+--   CREATE SERVER kt FOREIGN DATA WRAPPER kt_fdw
+--     OPTIONS (host '127.0.0.1', port '1978', timeout '2s', connect_timeout '2s');
+--   CREATE USER MAPPING FOR PUBLIC SERVER kt;
+--   CREATE FOREIGN TABLE kv (key text, value text) SERVER kt OPTIONS (db '');
+--
+-- The first column is the KT record key, the second its value; each is text
+-- or bytea (bytea is binary-safe). KT records cannot hold NULL: a NULL key or
+-- value is refused with SQLSTATE 23502 (store '' instead, or DELETE the row).
+-- INSERT of an existing key is a unique violation (23505) unless
+-- ON CONFLICT DO NOTHING. Writes are buffered per transaction and applied at
+-- COMMIT (set_bulk / remove_bulk); ROLLBACK sends nothing; ROLLBACK TO
+-- SAVEPOINT drops the writes made since the savepoint; PREPARE TRANSACTION
+-- after KT writes is refused (0A000). A COMMIT that touches several KT
+-- servers or databases applies them one after another, each set_bulk and
+-- remove_bulk atomic on its own, not all together.
 \echo Use "CREATE EXTENSION kt_fdw" to load this file. \quit
 
 CREATE FUNCTION kt_fdw_handler()
