@@ -109,42 +109,42 @@ func KTStatus(oc OpContext, err error) *Status {
 	case FailConnect:
 		return &Status{
 			SQLState: SQLStateUnableToConnect,
-			Message:  fmt.Sprintf("could not connect to KT server %q at %s: %s", oc.Server, oc.Addr, connectCause(err, oc)),
+			Message:  fmt.Sprintf("could not connect to KT server \"%s\" at %s: %s", oc.Server, oc.Addr, connectCause(err, oc)),
 			Hint:     "Check that the KT server is running and that the server's host and port options are right.",
 		}
 	case FailTimeout:
 		return &Status{
 			SQLState: SQLStateFDWError,
-			Message:  fmt.Sprintf("KT operation %s on server %q (%s) timed out after %s", oc.Op, oc.Server, oc.Addr, oc.Timeout),
+			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) timed out after %s", oc.Op, oc.Server, oc.Addr, oc.Timeout),
 			Hint:     "The server's timeout option bounds each KT operation.",
 		}
 	case FailCanceled:
 		return &Status{
 			SQLState: SQLStateQueryCanceled,
-			Message:  fmt.Sprintf("KT operation %s on server %q (%s) was canceled", oc.Op, oc.Server, oc.Addr),
+			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) was canceled", oc.Op, oc.Server, oc.Addr),
 		}
 	case FailBroken:
 		return &Status{
 			SQLState: SQLStateFDWError,
-			Message:  fmt.Sprintf("KT operation %s on server %q (%s) failed: connection lost", oc.Op, oc.Server, oc.Addr),
+			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) failed: connection lost", oc.Op, oc.Server, oc.Addr),
 			Detail:   err.Error(),
 		}
 	case FailServer:
 		return &Status{
 			SQLState: SQLStateFDWError,
-			Message:  fmt.Sprintf("KT operation %s on server %q (%s) failed", oc.Op, oc.Server, oc.Addr),
+			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) failed", oc.Op, oc.Server, oc.Addr),
 			Detail:   err.Error(),
 		}
 	case FailProtocol:
 		return &Status{
 			SQLState: SQLStateFDWError,
-			Message:  fmt.Sprintf("KT operation %s on server %q (%s) failed: malformed reply", oc.Op, oc.Server, oc.Addr),
+			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) failed: malformed reply", oc.Op, oc.Server, oc.Addr),
 			Detail:   err.Error(),
 		}
 	}
 	return &Status{
 		SQLState: SQLStateFDWError,
-		Message:  fmt.Sprintf("KT operation %s on server %q (%s) failed: %s", oc.Op, oc.Server, oc.Addr, err.Error()),
+		Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) failed: %s", oc.Op, oc.Server, oc.Addr, err.Error()),
 	}
 }
 
@@ -161,7 +161,7 @@ func connectCause(err error, oc OpContext) string {
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) {
-		return fmt.Sprintf("could not resolve host %q", dns.Name)
+		return fmt.Sprintf("could not resolve host \"%s\"", dns.Name)
 	}
 	return err.Error()
 }

@@ -116,7 +116,7 @@ func TestBinaryKeys(t *testing.T) {
 	require.Equal(t, ModifyDone, res)
 	res, st = settle(t, m)(m.Insert(1, key, []byte{3}))
 	require.Equal(t, ModifyError, res)
-	assert.Equal(t, `duplicate key value "\\x610062" in foreign table "t"`, st.Message)
+	assert.Equal(t, `duplicate key value "\x610062" in foreign table "t"`, st.Message)
 
 	started, st := be.StartCommit()
 	require.Nil(t, st)

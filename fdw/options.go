@@ -92,7 +92,7 @@ func Validate(c Catalog, opts []Option) *Status {
 	for _, o := range opts {
 		check, ok := known[o.Name]
 		if !ok {
-			st := Errorf(SQLStateInvalidOptionName, "invalid option %q", o.Name)
+			st := Errorf(SQLStateInvalidOptionName, "invalid option \"%s\"", o.Name)
 			if names := ValidOptionNames(c); len(names) > 0 {
 				st.Hint = fmt.Sprintf("Valid options for a kt_fdw %s are: %s.", c, strings.Join(names, ", "))
 			} else {
@@ -101,11 +101,11 @@ func Validate(c Catalog, opts []Option) *Status {
 			return st
 		}
 		if seen[o.Name] {
-			return Errorf(SQLStateInvalidParameterValue, "option %q given more than once", o.Name)
+			return Errorf(SQLStateInvalidParameterValue, "option \"%s\" given more than once", o.Name)
 		}
 		seen[o.Name] = true
 		if ok, accepted := check(o.Value); !ok {
-			st := Errorf(SQLStateInvalidParameterValue, "invalid value for option %q: %q", o.Name, o.Value)
+			st := Errorf(SQLStateInvalidParameterValue, "invalid value for option \"%s\": \"%s\"", o.Name, o.Value)
 			st.Hint = accepted
 			return st
 		}
@@ -152,7 +152,7 @@ func ParseDuration(v string) (time.Duration, error) {
 	var d time.Duration
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
 		if math.IsNaN(secs) || math.IsInf(secs, 0) || secs > float64(math.MaxInt64/int64(time.Second)) {
-			return 0, fmt.Errorf("duration %q out of range", v)
+			return 0, fmt.Errorf("duration \"%s\" out of range", v)
 		}
 		d = time.Duration(secs * float64(time.Second))
 		if secs < 0 {
@@ -165,7 +165,7 @@ func ParseDuration(v string) (time.Duration, error) {
 		}
 	}
 	if d < 0 {
-		return 0, fmt.Errorf("negative duration %q", v)
+		return 0, fmt.Errorf("negative duration \"%s\"", v)
 	}
 	return d, nil
 }

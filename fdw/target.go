@@ -67,8 +67,8 @@ func (t Table) displayKey(key []byte) string {
 func (t Table) duplicateKey(key []byte) *Status {
 	return &Status{
 		SQLState: SQLStateUniqueViolation,
-		Message:  fmt.Sprintf("duplicate key value %q in foreign table %q", t.displayKey(key), t.Name),
-		Detail:   fmt.Sprintf("Key (%s)=(%s) already exists in KT server %q (%s).", t.KeyCol, t.displayKey(key), t.Server.Name, t.Server.Opts.Addr()),
+		Message:  fmt.Sprintf("duplicate key value \"%s\" in foreign table \"%s\"", t.displayKey(key), t.Name),
+		Detail:   fmt.Sprintf("Key (%s)=(%s) already exists in KT server \"%s\" (%s).", t.KeyCol, t.displayKey(key), t.Server.Name, t.Server.Opts.Addr()),
 		Hint:     "Use UPDATE to change the record, or INSERT ... ON CONFLICT DO NOTHING to skip it.",
 	}
 }
