@@ -35,12 +35,12 @@ func NewModify(be *Backend, t Table, onConflictNothing bool) *Modify {
 
 // Insert buffers key=value at nesting level nest unless the key exists.
 func (m *Modify) Insert(nest int, key, value []byte) (ModifyResult, *Status) {
-	return m.whenAbsent(key, func(exists bool) (ModifyResult, *Status) {
+	return m.whenAbsent(key, func(exists, buffered bool) (ModifyResult, *Status) {
 		if exists {
 			if m.onConflictNothing {
 				return ModifySkipped, nil
 			}
-			return ModifyError, m.table.duplicateKey(key)
+			return ModifyError, m.table.duplicateKey(key, buffered)
 		}
 		m.be.writeBuffer(m.table).Set(nest, key, value)
 		return ModifyDone, nil
@@ -53,9 +53,9 @@ func (m *Modify) Update(nest int, oldKey, newKey, value []byte) (ModifyResult, *
 		m.be.writeBuffer(m.table).Set(nest, newKey, value)
 		return ModifyDone, nil
 	}
-	return m.whenAbsent(newKey, func(exists bool) (ModifyResult, *Status) {
+	return m.whenAbsent(newKey, func(exists, buffered bool) (ModifyResult, *Status) {
 		if exists {
-			return ModifyError, m.table.duplicateKey(newKey)
+			return ModifyError, m.table.duplicateKey(newKey, buffered)
 		}
 		buf := m.be.writeBuffer(m.table)
 		buf.Remove(nest, oldKey)
@@ -72,12 +72,12 @@ func (m *Modify) Delete(nest int, key []byte) (ModifyResult, *Status) {
 
 // whenAbsent decides whether key exists (buffer first, then one KT get) and
 // hands the answer to finish, now or when Wait sees the lookup end.
-func (m *Modify) whenAbsent(key []byte, finish func(exists bool) (ModifyResult, *Status)) (ModifyResult, *Status) {
+func (m *Modify) whenAbsent(key []byte, finish func(exists, buffered bool) (ModifyResult, *Status)) (ModifyResult, *Status) {
 	if m.op != nil {
 		return ModifyError, Errorf(SQLStateInternal, "kt_fdw: a modify started while the previous row was pending")
 	}
 	if c, ok := m.be.lookup(m.table, key); ok {
-		return finish(!c.Removed)
+		return finish(!c.Removed, true)
 	}
 	r, st := m.be.remote(m.table.Server)
 	if st != nil {
@@ -85,7 +85,7 @@ func (m *Modify) whenAbsent(key []byte, finish func(exists bool) (ModifyResult, 
 	}
 	key = bytes.Clone(key)
 	var exists bool
-	m.finish = func() (ModifyResult, *Status) { return finish(exists) }
+	m.finish = func() (ModifyResult, *Status) { return finish(exists, false) }
 	m.op = startOp(func(ctx context.Context) *Status {
 		return call(ctx, m.table.opContext("get"), func(ctx context.Context) error {
 			_, found, err := r.Get(ctx, m.table.DB, key)
@@ -115,13 +115,13 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 	finish := func() (ModifyResult, *Status) {
 		buf := m.be.writeBuffer(m.table)
 		for i, k := range keys {
-			exists := inKT[string(k)]
+			exists, buffered := inKT[string(k)], false
 			if c, ok := buf.Lookup(k); ok {
-				exists = !c.Removed
+				exists, buffered = !c.Removed, true
 			}
 			if exists {
 				if !m.onConflictNothing {
-					return ModifyError, m.table.duplicateKey(k)
+					return ModifyError, m.table.duplicateKey(k, buffered)
 				}
 				m.skipped[i] = true
 				continue

@@ -60,6 +60,11 @@ func TestInsert(t *testing.T) {
 				assert.Equal(t, tt.wantState, st.SQLState)
 				assert.Equal(t, `duplicate key value "k" in foreign table "t"`, st.Message)
 				assert.Contains(t, st.Detail, "Key (key)=(k) already exists")
+				if tt.buffered != "" {
+					assert.Contains(t, st.Detail, "earlier in this transaction")
+				} else {
+					assert.Contains(t, st.Detail, `in KT server "s" (127.0.0.1:1978)`)
+				}
 				return
 			}
 			require.Nil(t, st)

@@ -64,11 +64,15 @@ func (t Table) displayKey(key []byte) string {
 	return s
 }
 
-func (t Table) duplicateKey(key []byte) *Status {
+func (t Table) duplicateKey(key []byte, buffered bool) *Status {
+	where := fmt.Sprintf("in KT server \"%s\" (%s)", t.Server.Name, t.Server.Opts.Addr())
+	if buffered {
+		where = "(written earlier in this transaction)"
+	}
 	return &Status{
 		SQLState: SQLStateUniqueViolation,
 		Message:  fmt.Sprintf("duplicate key value \"%s\" in foreign table \"%s\"", t.displayKey(key), t.Name),
-		Detail:   fmt.Sprintf("Key (%s)=(%s) already exists in KT server \"%s\" (%s).", t.KeyCol, t.displayKey(key), t.Server.Name, t.Server.Opts.Addr()),
+		Detail:   fmt.Sprintf("Key (%s)=(%s) already exists %s.", t.KeyCol, t.displayKey(key), where),
 		Hint:     "Use UPDATE to change the record, or INSERT ... ON CONFLICT DO NOTHING to skip it.",
 	}
 }
