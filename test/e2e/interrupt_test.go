@@ -118,3 +118,54 @@ func TestCancelStopsStalledCommit(t *testing.T) {
 	e.dev.ClearFault()
 	assert.Equal(t, "ok", txStatus)
 }
+
+func TestTerminateStopsStalledScan(t *testing.T) {
+	e := newDevEnv(t)
+	e.rows(e.conn)
+	admin := e.pg.ConnDB(t, e.db)
+	pid := backendPID(t, e.conn)
+	e.stall()
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.conn.Exec(ctx(t), "SELECT * FROM kv")
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	var ok bool
+	require.NoError(t, admin.QueryRow(ctx(t), "SELECT pg_terminate_backend($1)", pid).Scan(&ok))
+	require.True(t, ok)
+	terminated := time.Now()
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		t.Logf("pg_terminate_backend ended the stalled scan %v after the signal: %v", time.Since(terminated), err)
+	case <-time.After(interruptBound):
+		t.Fatalf("backend %d still running %v after pg_terminate_backend", pid, interruptBound)
+	}
+	require.Eventually(t, func() bool {
+		var n int
+		err := admin.QueryRow(ctx(t), "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid).Scan(&n)
+		return err == nil && n == 0
+	}, interruptBound, 20*time.Millisecond, "backend %d exited", pid)
+}
+
+// The server's timeout option bounds each KT operation on its own, and the
+// error says which operation timed out.
+func TestOperationTimeoutNamesOperation(t *testing.T) {
+	e := newDevEnv(t)
+	e.ktSet("a", "1")
+	e.exec("ALTER SERVER kt OPTIONS (SET timeout '300ms')")
+	e.rows(e.conn)
+	e.stall()
+
+	start := time.Now()
+	pe := pgErr(t, e.conn, "SELECT * FROM kv WHERE key = 'a'")
+	elapsed := time.Since(start)
+	t.Logf("timeout=300ms: %s %s after %v", pe.Code, pe.Message, elapsed)
+	assert.Equal(t, "HV", pe.Code[:2])
+	assert.Contains(t, pe.Message, "timed out")
+	assert.Contains(t, pe.Message, "get", "names the KT operation")
+	assert.Contains(t, pe.Message, e.dev.Addr())
+	assert.Less(t, elapsed, interruptBound)
+}

@@ -31,6 +31,13 @@ func TestErrorMidScanLeaksNothing(t *testing.T) {
 	// the query really fails half-way, after some rows
 	pe := pgErr(t, e.conn, failingScan)
 	require.Equal(t, "22012", pe.Code)
+	// and the counter sees an open scan, so 0 below means released
+	e.exec("BEGIN")
+	e.exec("DECLARE c CURSOR FOR SELECT * FROM kv")
+	e.exec("FETCH 1 FROM c")
+	require.Positive(t, openHandles(t, e.conn), "open handles while a scan is open")
+	e.exec("ROLLBACK")
+	require.EqualValues(t, 0, openHandles(t, e.conn), "open handles after ROLLBACK")
 
 	run := func(n int) {
 		for i := 0; i < n; i++ {

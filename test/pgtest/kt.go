@@ -41,15 +41,12 @@ func DevKT(t testing.TB) *ktdev.Server {
 	if addr := RealKT(); addr != "" {
 		t.Skipf("needs the dev server's fault injection/counters; %s=%s is a real KT", KTAddrEnv, addr)
 	}
-	return StartDevKT(t, "")
+	return ktdev.NewTestServer(t)
 }
 
-// StartDevKT starts a dev server on addr ("" = a free port), closed at the
-// end of t. Restart tests pass the address of a server they closed.
+// StartDevKT starts a dev server on addr (a restart test passes the
+// address of a server it closed), closed at the end of t.
 func StartDevKT(t testing.TB, addr string) *ktdev.Server {
 	t.Helper()
-	srv, err := ktdev.Start(ktdev.Config{Addr: addr})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv
+	return ktdev.NewTestServer(t, ktdev.WithConfig(func(c *ktdev.Config) { c.Addr = addr }))
 }
