@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kt-fdw/kt_fdw/kt/internal/golden"
+	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
 
 // addGoldenSeeds adds every recorded request as a seed.
@@ -68,6 +69,14 @@ var _ io.ReadWriter = (*fakeConn)(nil)
 // whole request handling of one connection; it must end without panicking.
 func FuzzServeConn(f *testing.F) {
 	addGoldenSeeds(f)
+	// seeds that do not depend on the shared transcripts
+	setReq := &wire.SetBulkRequest{Records: []wire.BinRecord{{DB: 1, Key: []byte("k"), Value: []byte("v"), XT: wire.XTNever}}}
+	getReq := &wire.KeysRequest{Magic: wire.MagicGetBulk, Keys: []wire.BinRecord{{DB: 1, Key: []byte("k")}}}
+	scrReq := &wire.PlayScriptRequest{Name: []byte("echo"), Pairs: []wire.Pair{{Key: []byte("a"), Value: []byte("1")}}}
+	f.Add(append(setReq.Append(nil), getReq.Append(nil)...))
+	f.Add(append(scrReq.Append(nil), "GET /rpc/get?key=k&DB=1 HTTP/1.1\r\n\r\n"...))
+	f.Add([]byte("POST /rpc/cur_jump HTTP/1.1\r\nContent-Type: text/tab-separated-values; colenc=U\r\nContent-Length: 11\r\n\r\nDB\t1\nCUR\t1\n" +
+		"GET /rpc/cur_get?CUR=1&step= HTTP/1.1\r\n\r\nPUT /1/k HTTP/1.0\r\nContent-Length: 1\r\n\r\nx"))
 	// a closed server: its listener is gone and WAIT returns at once, but the
 	// connection handler works on the databases as usual
 	srv, err := Start(Config{DBs: GoldenDBs, TestScripts: true})
