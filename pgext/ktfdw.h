@@ -19,6 +19,11 @@
 #include "ktfdw_go.h"
 #include "_cgo_export.h"
 
+/* Row-identity vars and batch inserts need PostgreSQL 14; 15 is tested. */
+#if PG_VERSION_NUM < 140000
+#error "kt_fdw needs PostgreSQL 14 or later"
+#endif
+
 /*
  * Signals whose Postgres handlers must not run while Go code is on the
  * backend's thread (they would run on a goroutine stack). GOCALL blocks them

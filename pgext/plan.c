@@ -21,6 +21,18 @@
 #define KT_FULLSCAN_PER_ROW 0.1
 #define KT_GET_COST 1.0
 
+/* create_foreignscan_path grew arguments in PostgreSQL 17 and 18 (untested there). */
+#if PG_VERSION_NUM >= 180000
+#define kt_foreignscan_path(root, rel, rows, startup, total, outer) \
+	create_foreignscan_path(root, rel, NULL, rows, 0, startup, total, NIL, outer, NULL, NIL, NIL)
+#elif PG_VERSION_NUM >= 170000
+#define kt_foreignscan_path(root, rel, rows, startup, total, outer) \
+	create_foreignscan_path(root, rel, NULL, rows, startup, total, NIL, outer, NULL, NIL, NIL)
+#else
+#define kt_foreignscan_path(root, rel, rows, startup, total, outer) \
+	create_foreignscan_path(root, rel, NULL, rows, startup, total, NIL, outer, NULL, NIL)
+#endif
+
 /* Plan-time state in baserel->fdw_private. */
 typedef struct KtPlanInfo
 {
@@ -184,9 +196,8 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, KtPlanInfo *pi)
 		if (bms_is_empty(required_outer))
 			continue;
 		(void) get_baserel_parampathinfo(root, baserel, required_outer);
-		add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, 1,
-														   KT_GET_COST, KT_GET_COST,
-														   NIL, required_outer, NULL, NIL));
+		add_path(baserel, (Path *) kt_foreignscan_path(root, baserel, 1, KT_GET_COST, KT_GET_COST,
+													   required_outer));
 	}
 }
 
@@ -207,8 +218,7 @@ ktfdw_GetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 		startup = KT_FULLSCAN_STARTUP;
 		total = KT_FULLSCAN_STARTUP + KT_FULLSCAN_ROWS * KT_FULLSCAN_PER_ROW;
 	}
-	add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, baserel->rows,
-													   startup, total, NIL, NULL, NULL, NIL));
+	add_path(baserel, (Path *) kt_foreignscan_path(root, baserel, baserel->rows, startup, total, NULL));
 	if (!pi->key_expr)
 		add_parameterized_paths(root, baserel, pi);
 }
