@@ -2,6 +2,7 @@ package ktdev
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -15,7 +16,9 @@ const recordOverhead = 48
 type DB struct {
 	index int
 	spec  dbSpec
-	clock func() time.Time
+	// persistent: "#ktopts=p", records carry no expiration
+	persistent bool
+	clock      func() time.Time
 
 	mu    sync.RWMutex
 	recs  map[string]*record
@@ -30,11 +33,12 @@ type DB struct {
 
 func newDB(index int, spec dbSpec, clock func() time.Time) *DB {
 	return &DB{
-		index: index,
-		spec:  spec,
-		clock: clock,
-		recs:  make(map[string]*record),
-		order: newSkiplist(),
+		index:      index,
+		spec:       spec,
+		persistent: strings.Contains(spec.opts["ktopts"], "p"),
+		clock:      clock,
+		recs:       make(map[string]*record),
+		order:      newSkiplist(),
 	}
 }
 
@@ -136,13 +140,6 @@ type Tx struct {
 	now int64
 }
 
-// Record is one record as returned by reads: XT is the absolute expiration
-// time, XTNever when the record never expires.
-type Record struct {
-	Key, Value []byte
-	XT         int64
-}
-
 func (tx *Tx) lookup(key string) *record {
 	r := tx.db.recs[key]
 	if r == nil || expired(r.xt, tx.now) {
@@ -194,8 +191,13 @@ func (tx *Tx) Get(key string) (value string, xt int64, ok bool) {
 }
 
 // Set stores a record; xt uses KT's request rules (XTAbsent = never).
+// Databases opened with "#ktopts=p" ignore xt (records never expire).
 func (tx *Tx) Set(key, value string, xt int64) {
-	tx.store(key, value, resolveXT(xt, tx.now))
+	abs := XTNever
+	if !tx.db.persistent {
+		abs = resolveXT(xt, tx.now)
+	}
+	tx.store(key, value, abs)
 }
 
 // Add stores a record only if it does not exist.

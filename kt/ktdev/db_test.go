@@ -301,3 +301,44 @@ func TestIndexInterleaved(t *testing.T) {
 		})
 	}
 }
+
+func TestPersistentOptionIgnoresXT(t *testing.T) {
+	db, _ := testDB(t, "x.kct#ktopts=p")
+	db.set("k", "v", 10)
+	_, xt, ok := db.get("k")
+	require.True(t, ok)
+	assert.Equal(t, XTNever, xt)
+	assert.Equal(t, "2", db.status()["ktopts"])
+	assert.Equal(t, "x.kct", db.Name())
+	assert.Equal(t, "x.kct", db.Path())
+}
+
+func TestParseDBSpec(t *testing.T) {
+	tests := []struct {
+		arg, name, path string
+		code            int
+		ordered         bool
+	}{
+		{":", ":", ":", 24, false},
+		{"*#capsiz=1g", "*", "*", 32, false},
+		{"%", "%", "%", 33, true},
+		{"-", "-", "-", 16, false},
+		{"+", "+", "+", 17, true},
+		{"/srv/db/casket.kch#bnum=1000", "casket.kch", "/srv/db/casket.kch", 48, false},
+		{"casket.kct", "casket.kct", "casket.kct", 49, true},
+		{"d.kcd", "d.kcd", "d.kcd", 64, false},
+		{"f.kcf", "f.kcf", "f.kcf", 65, true},
+	}
+	for _, tc := range tests {
+		spec, err := parseDBSpec(tc.arg)
+		require.NoError(t, err, tc.arg)
+		assert.Equal(t, tc.name, spec.name, tc.arg)
+		assert.Equal(t, tc.path, spec.path, tc.arg)
+		assert.Equal(t, tc.code, spec.typ.code, tc.arg)
+		assert.Equal(t, tc.ordered, spec.typ.ordered, tc.arg)
+	}
+	for _, bad := range []string{"x.db", "", "/dir/"} {
+		_, err := parseDBSpec(bad)
+		assert.Error(t, err, bad)
+	}
+}

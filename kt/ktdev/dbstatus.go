@@ -26,7 +26,7 @@ func (db *DB) status() map[string]string {
 		return def
 	}
 	ktopts := "0"
-	if opt("ktopts", "") == "p" {
+	if db.persistent {
 		ktopts = "2"
 	}
 	st := map[string]string{
