@@ -8,7 +8,10 @@ import (
 	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
 
-const connBufferSize = 64 << 10
+const (
+	connBufferSize = 64 << 10
+	maxKeptReply   = 1 << 20
+)
 
 // session is the per-connection state: buffers and the cursors that KT keeps
 // per connection.
@@ -55,6 +58,9 @@ func (s *Server) serveConn(c net.Conn) {
 			if err := sess.bw.Flush(); err != nil {
 				return
 			}
+		}
+		if cap(sess.reply) > maxKeptReply {
+			sess.reply = nil // do not pin a huge reply for the connection's life
 		}
 	}
 }
