@@ -259,7 +259,7 @@ func TestIndexInterleaved(t *testing.T) {
 			db, _ := testDB(t, arg)
 			rng := rand.New(rand.NewSource(7))
 			model := map[string]bool{}
-			for i := 0; i < 20000; i++ {
+			for i := 0; i < 6000; i++ {
 				k := fmt.Sprintf("%x", rng.Intn(3000))
 				switch op := rng.Intn(10); {
 				case op < 5:
