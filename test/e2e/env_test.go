@@ -32,12 +32,12 @@ type env struct {
 	dev  *ktdev.Server // nil against a real KT
 }
 
-// newEnv sets up against pgtest.KT (dev server or $KT_TEST_ADDR).
+// newEnv sets up against pgtest.KTServer (dev server or $KT_TEST_ADDR).
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	pgtest.RequireExtension(t)
-	host, port := pgtest.KT(t)
-	return setupEnv(t, host, port, nil)
+	host, port, dev := pgtest.KTServer(t)
+	return setupEnv(t, host, port, dev)
 }
 
 // newDevEnv sets up against a dev server the test can inject faults into;

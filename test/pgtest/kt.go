@@ -18,19 +18,27 @@ const KTAddrEnv = "KT_TEST_ADDR"
 func RealKT() string { return os.Getenv(KTAddrEnv) }
 
 // KT returns host and port of the KT server t talks to: $KT_TEST_ADDR when
-// set, else a fresh in-process dev server closed at the end of t. This is
-// the one place that decides.
+// set, else a fresh in-process dev server closed at the end of t.
 func KT(t testing.TB) (host string, port int) {
+	t.Helper()
+	host, port, _ = KTServer(t)
+	return host, port
+}
+
+// KTServer is KT that also returns the dev server (nil for a real KT), so
+// tests can make checks stricter where its counters are available. This is
+// the one place that decides which KT tests use.
+func KTServer(t testing.TB) (host string, port int, dev *ktdev.Server) {
 	t.Helper()
 	if addr := RealKT(); addr != "" {
 		h, p, err := net.SplitHostPort(addr)
 		require.NoError(t, err, "%s=%q", KTAddrEnv, addr)
 		n, err := strconv.Atoi(p)
 		require.NoError(t, err, "%s=%q", KTAddrEnv, addr)
-		return h, n
+		return h, n, nil
 	}
-	srv := DevKT(t)
-	return "127.0.0.1", srv.Port()
+	dev = ktdev.NewTestServer(t)
+	return "127.0.0.1", dev.Port(), dev
 }
 
 // DevKT starts an in-process dev server for tests that need what only it
