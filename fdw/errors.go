@@ -56,6 +56,9 @@ const (
 // classifiers lets the KT client adapter teach Classify its error types.
 var classifiers []func(error) (FailKind, bool)
 
+// serverMessage extracts the KT server's own error text, when it sent one.
+var serverMessage = func(error) string { return "" }
+
 // Classify sorts a KT call's error. Dial errors win over everything: a connect
 // timeout is a failure to connect, not an operation timeout.
 func Classify(err error) FailKind {
@@ -130,11 +133,11 @@ func KTStatus(oc OpContext, err error) *Status {
 			Detail:   err.Error(),
 		}
 	case FailServer:
-		return &Status{
-			SQLState: SQLStateFDWError,
-			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) failed", oc.Op, oc.Server, oc.Addr),
-			Detail:   err.Error(),
+		msg := fmt.Sprintf("KT operation %s on server \"%s\" (%s) failed", oc.Op, oc.Server, oc.Addr)
+		if m := serverMessage(err); m != "" {
+			msg += ": " + m
 		}
+		return &Status{SQLState: SQLStateFDWError, Message: msg, Detail: err.Error()}
 	case FailProtocol:
 		return &Status{
 			SQLState: SQLStateFDWError,

@@ -2,6 +2,7 @@ package fdw
 
 import (
 	"context"
+	"math"
 
 	"github.com/cockroachdb/errors"
 
@@ -13,9 +14,13 @@ type ktRemote struct{ c *kt.Client }
 
 // DialKT makes a KT client for a server's options. It does no I/O.
 func DialKT(o ServerOptions) (Remote, error) {
+	connect := o.ConnectTimeout
+	if connect == 0 {
+		connect = math.MaxInt64 // "no limit" (kt would take 0 as its default)
+	}
 	c, err := kt.NewClient(kt.Config{
 		Addr:           o.Addr(),
-		ConnectTimeout: o.ConnectTimeout,
+		ConnectTimeout: connect,
 		OpTimeout:      o.Timeout,
 	})
 	if err != nil {
@@ -69,6 +74,13 @@ func (r ktRemote) Close() error { return r.c.Close() }
 
 func init() {
 	classifiers = append(classifiers, classifyKT)
+	serverMessage = func(err error) string {
+		var se *kt.ServerError
+		if errors.As(err, &se) {
+			return se.Message
+		}
+		return ""
+	}
 }
 
 // classifyKT sorts the kt package's typed errors.
