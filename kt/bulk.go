@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/cockroachdb/errors"
+
+	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
 
 // Bulk procedures over TSV-RPC: records travel as "_<key>" pairs.
@@ -129,12 +131,15 @@ func (c *Client) GetBulk(ctx context.Context, db string, keys [][]byte, atomic b
 				found = append(found, p)
 			}
 		}
-		sort.Slice(found, func(i, j int) bool { return bytes.Compare(found[i].Key, found[j].Key) < 0 })
+		byKey := func(a, b wire.Pair) int { return bytes.Compare(a.Key, b.Key) }
+		if !slices.IsSortedFunc(found, byKey) { // KT sends them sorted already
+			slices.SortFunc(found, byKey)
+		}
 		used := make([]bool, len(found))
 		out = make([]Record, 0, len(found))
 		for _, k := range keys {
-			i := sort.Search(len(found), func(i int) bool { return bytes.Compare(found[i].Key, k) >= 0 })
-			if i < len(found) && !used[i] && bytes.Equal(found[i].Key, k) {
+			i, ok := slices.BinarySearchFunc(found, k, func(p wire.Pair, k []byte) int { return bytes.Compare(p.Key, k) })
+			if ok && !used[i] {
 				used[i] = true
 				out = append(out, Record{Key: found[i].Key, Value: found[i].Value})
 			}

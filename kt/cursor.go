@@ -10,10 +10,11 @@ import (
 // Cursor is a server-side cursor. KT keeps cursors per connection, so a
 // Cursor pins one connection until Close. Not safe for concurrent use.
 type Cursor struct {
-	c  *Client
-	cn *conn // nil once lost or closed
-	id int64
-	db string
+	c    *Client
+	cn   *conn // nil once lost or closed
+	id   int64
+	db   string
+	used bool // an operation has reached the server
 }
 
 // Cursor creates a cursor on db. It is created on the server by its first
@@ -38,6 +39,20 @@ func (cur *Cursor) call(ctx context.Context, req *rpcRequest, fn func(*reply) er
 		return &NetError{Addr: cur.c.cfg.Addr, Op: req.proc, Kind: ConnBroken, Err: errCursorGone}
 	}
 	err := cur.cn.run(ctx, cur.c.cfg.OpTimeout, func(cn *conn) error { return cur.c.exchange(cn, req, fn) })
+	if err != nil && !cur.used && cur.cn.broken && cur.cn.stale(err) && ctx.Err() == nil {
+		// the pooled connection had died before the cursor existed on the
+		// server: nothing is lost by starting over on a fresh one
+		_ = cur.cn.close()
+		cn, derr := cur.c.dial(ctx, req.proc)
+		if derr != nil {
+			cur.cn = nil
+			return derr
+		}
+		cn.cursor = cur.id
+		cur.cn = cn
+		err = cur.cn.run(ctx, cur.c.cfg.OpTimeout, func(cn *conn) error { return cur.c.exchange(cn, req, fn) })
+	}
+	cur.used = true
 	if cur.cn.broken {
 		// the server forgets the cursor with its connection
 		_ = cur.cn.close()

@@ -256,6 +256,18 @@ func TestStaleIdleConnectionIsRetried(t *testing.T) {
 	// the pooled connection died with the old server; get is retried
 	_, err = c.Get(ctx, "", b("k"))
 	assert.True(t, errors.Is(err, ErrNoRecord), "fresh server, fresh connection: %v", err)
+
+	// the same for a cursor's first operation
+	require.NoError(t, c.Set(ctx, "", b("k"), b("v")))
+	require.NoError(t, srv2.Close())
+	srv3, err := ktdev.Start(ktdev.Config{Addr: addr})
+	require.NoError(t, err)
+	defer srv3.Close()
+	cur, err := c.Cursor(ctx, "")
+	require.NoError(t, err)
+	err = cur.Jump(ctx, nil)
+	assert.True(t, errors.Is(err, ErrNoRecord), "empty DB on a fresh connection: %v", err)
+	require.NoError(t, cur.Close())
 }
 
 func TestTLS(t *testing.T) {

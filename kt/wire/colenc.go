@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/base64"
 )
 
@@ -143,14 +144,19 @@ func AppendDecoded(dst []byte, enc Encoding, src []byte) []byte {
 	if enc == Raw {
 		return append(dst, src...)
 	}
-	for i, c := range src {
-		if c == 0 {
-			src = src[:i]
-			break
-		}
+	if i := bytes.IndexByte(src, 0); i >= 0 {
+		src = src[:i]
 	}
 	switch enc {
 	case Base64:
+		// fast path: canonical base64 decodes the same with the standard
+		// library (which, like KC, skips CR and LF); anything it rejects
+		// goes through the byte-exact KC decoder
+		n := len(dst)
+		out := grow(dst, base64.StdEncoding.DecodedLen(len(src)))
+		if m, err := base64.StdEncoding.Decode(out[n:], src); err == nil {
+			return out[:n+m]
+		}
 		return appendBase64Decoded(dst, src)
 	case URL:
 		return appendPercentDecoded(dst, src, '%', true)
