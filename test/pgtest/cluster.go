@@ -52,7 +52,7 @@ func Start(t testing.TB, opts ...Option) *Cluster {
 	t.Helper()
 	pc, err := pgcluster.Start(config(opts))
 	if errors.Is(err, pgcluster.ErrNoPostgres) {
-		t.Skipf("PostgreSQL not installed (set PG_CONFIG): %v", err)
+		skipper(t)("PostgreSQL not installed (set PG_CONFIG): %v", err)
 	}
 	require.NoError(t, err)
 	c := &Cluster{pc}
@@ -157,7 +157,7 @@ func Shared(t testing.TB) *Cluster {
 	t.Helper()
 	if shared == nil {
 		if errors.Is(sharedErr, pgcluster.ErrNoPostgres) {
-			t.Skipf("PostgreSQL not installed (set PG_CONFIG): %v", sharedErr)
+			skipper(t)("PostgreSQL not installed (set PG_CONFIG): %v", sharedErr)
 		}
 		if sharedErr == nil {
 			t.Fatal("pgtest.Shared needs pgtest.Main in TestMain")
