@@ -65,8 +65,9 @@ func (s *Server) serveConn(c net.Conn) {
 	}
 }
 
-// beforeExecute applies a stall fault for proc; false means the server is
-// closing and the connection should end.
+// beforeExecute takes the fault that applies to a request of proc: a stall
+// happens here, reply faults are remembered for send. False means the server
+// is closing and the connection should end.
 func (sess *session) beforeExecute(proc string) bool {
 	f, changed := sess.srv.faults.take(proc, false)
 	switch f.Kind {
@@ -79,7 +80,6 @@ func (sess *session) beforeExecute(proc string) bool {
 	case FaultNone:
 		return true
 	}
-	// reply faults are applied when the reply is written; put it back
 	sess.pendingFault = f
 	return true
 }

@@ -130,7 +130,9 @@ func (c *call) run(name string) int {
 		}
 	}
 	var code int
-	if proc, ok := procedures[name]; ok && name != "cur_delete" {
+	// cur_delete only succeeds above, for a known id; otherwise KT falls
+	// through to "not implemented" (after creating the cursor)
+	if proc, ok := procedures[name]; ok {
 		code = proc(c)
 	} else {
 		code = c.fail(rvNoImpl, "not implemented: "+name)
