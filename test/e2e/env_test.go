@@ -147,42 +147,6 @@ func backendPID(t *testing.T, conn *pgx.Conn) int {
 	return pid
 }
 
-// openHandles reads the extension's count of live Go handles from
-// kt_fdw_stats(), accepting either one row with an open_handles column or
-// (name, value) rows.
-func openHandles(t *testing.T, conn *pgx.Conn) int64 {
-	t.Helper()
-	rs, err := conn.Query(ctx(t), "SELECT * FROM kt_fdw_stats()")
-	require.NoError(t, err)
-	maps, err := pgx.CollectRows(rs, pgx.RowToMap)
-	require.NoError(t, err)
-	for _, m := range maps {
-		if v, ok := m["open_handles"]; ok {
-			return toInt64(t, v)
-		}
-		if name, ok := m["name"].(string); ok && name == "open_handles" {
-			return toInt64(t, m["value"])
-		}
-	}
-	t.Fatalf("kt_fdw_stats() has no open_handles: %v", maps)
-	return 0
-}
-
-func toInt64(t *testing.T, v any) int64 {
-	switch n := v.(type) {
-	case int64:
-		return n
-	case int32:
-		return int64(n)
-	case string:
-		i, err := strconv.ParseInt(n, 10, 64)
-		require.NoError(t, err)
-		return i
-	}
-	t.Fatalf("unexpected open_handles value %T %v", v, v)
-	return 0
-}
-
 // closedPort returns a loopback port nothing listens on.
 func closedPort(t *testing.T) int {
 	t.Helper()
