@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/kt-fdw/kt_fdw/kt/internal/kttest"
 )
 
 // Benchmarks run against the dev server in this process, or a real KT with
@@ -228,7 +226,6 @@ func cannedServer(t *testing.T, reply []byte) string {
 // TestBulkAllocationsPerRecord: the client's cost in allocations of a bulk
 // call does not grow with the number of records (beyond a small constant).
 func TestBulkAllocationsPerRecord(t *testing.T) {
-	kttest.RequireDev(t, "uses a canned local server; nothing to do with a real KT")
 	allocs := func(n int, binary bool) float64 {
 		recs := bulkRecords(n, binary)
 		keys := make([][]byte, n)
