@@ -20,7 +20,7 @@ GO_LDFLAGS := -X runtime.godebugDefault=asyncpreemptoff=1 \
 	-extldflags '-Wl,--version-script=$(CURDIR)/pgext/exports.map'
 GO_SOURCES := $(shell find pgext fdw kt -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: all deps install installcheck unit e2e test clean demo bench
+.PHONY: all deps install installcheck unit e2e test clean demo bench vet check-symbols
 
 all: $(MODULE)
 
@@ -41,6 +41,15 @@ install: $(MODULE)
 installcheck:
 	bash test/regress.sh
 
+# kt_fdw.so must export exactly the symbols of pgext/exports.map (DESIGN.md rule 8)
+EXPORTED := Pg_magic_func _PG_init kt_fdw_handler kt_fdw_stats kt_fdw_validator \
+	pg_finfo_kt_fdw_handler pg_finfo_kt_fdw_stats pg_finfo_kt_fdw_validator
+check-symbols: $(MODULE)
+	@got=$$(nm -D --defined-only $(MODULE) | awk '{print $$3}' | sort | tr '\n' ' '); \
+	want=$$(echo $(EXPORTED) | tr ' ' '\n' | sort | tr '\n' ' '); \
+	if [ "$$got" != "$$want" ]; then echo "check-symbols: exported: $$got; want: $$want" >&2; exit 1; fi; \
+	echo "check-symbols: ok"
+
 # cmd/ktfdw's tests need the installed extension (they skip without it)
 unit:
 	$(GO) test ./kt/... ./fdw/... ./cmd/...
@@ -49,7 +58,7 @@ e2e:
 	$(GO) test ./test/...
 
 # the README's one test command
-test: deps install unit installcheck e2e
+test: deps install check-symbols unit installcheck e2e
 
 # vet the cgo layer with the flags it is built with
 vet:
