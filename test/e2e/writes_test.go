@@ -130,3 +130,33 @@ func TestNullKeyIsNotNullViolation(t *testing.T) {
 	assert.Equal(t, "23502", pe.Code)
 	assert.Equal(t, 0, e.ktCount())
 }
+
+// One transaction writing the same key through tables on KT DB 0 and DB 1
+// keeps the two apart, in the buffer and in KT.
+func TestSameKeyInTwoDatabases(t *testing.T) {
+	e := newEnv(t)
+	require.NoError(t, e.kt.Clear(ctx(t), "1"))
+	e.exec("CREATE FOREIGN TABLE kv1 (key text, value text) SERVER kt OPTIONS (db '1')")
+
+	e.exec("BEGIN")
+	e.exec("INSERT INTO kv VALUES ('same', 'db0')")
+	e.exec("INSERT INTO kv1 VALUES ('same', 'db1')")
+	var v0, v1 string
+	require.NoError(t, e.conn.QueryRow(ctx(t),
+		"SELECT (SELECT value FROM kv WHERE key = 'same'), (SELECT value FROM kv1 WHERE key = 'same')").Scan(&v0, &v1))
+	assert.Equal(t, "db0", v0)
+	assert.Equal(t, "db1", v1)
+	e.exec("COMMIT")
+
+	v, _ := e.ktGet("same")
+	assert.Equal(t, "db0", v)
+	rec, err := e.kt.Get(ctx(t), "1", []byte("same"))
+	require.NoError(t, err)
+	assert.Equal(t, "db1", string(rec.Value))
+
+	e.exec("BEGIN")
+	e.exec("DELETE FROM kv1 WHERE key = 'same'")
+	e.exec("COMMIT")
+	_, ok := e.ktGet("same")
+	assert.True(t, ok, "deleting from DB 1 left DB 0 alone")
+}
