@@ -126,7 +126,7 @@ func (cn *conn) trimBuffers() {
 	if cap(cn.pairs) > 4096 {
 		cn.pairs = nil
 	} else {
-		clear(cn.pairs[:cap(cn.pairs)]) // do not pin reply bodies
+		clear(cn.pairs) // do not pin reply bodies (only the used part holds any)
 		cn.pairs = cn.pairs[:0]
 	}
 }
