@@ -19,6 +19,13 @@ if [ ! -x "$pg_regress" ]; then
   exit 1
 fi
 
+libdir=$("$PG_CONFIG" --pkglibdir)
+sharedir=$("$PG_CONFIG" --sharedir)
+if [ ! -f "$libdir/kt_fdw.so" ] || [ ! -f "$sharedir/extension/kt_fdw.control" ]; then
+  echo "regress: kt_fdw is not installed in $libdir (run make install first)" >&2
+  exit 1
+fi
+
 tests=(setup basic options bytea plans transactions)
 [ $# -gt 0 ] && tests=("$@")
 

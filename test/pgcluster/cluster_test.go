@@ -2,8 +2,11 @@ package pgcluster_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
@@ -53,4 +56,30 @@ func TestStartFailureReportsLog(t *testing.T) {
 	}
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "no_such_setting_xyz")
+}
+
+// Crashes finds the postmaster's report of a backend killed by a signal,
+// which pgtest turns into a test failure.
+func TestCrashesReportsKilledBackend(t *testing.T) {
+	c, err := pgcluster.Start(pgcluster.Config{})
+	if errors.Is(err, pgcluster.ErrNoPostgres) {
+		t.Skipf("no PostgreSQL installation: %v", err)
+	}
+	require.NoError(t, err)
+	defer func() { _ = c.Stop() }()
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, c.ConnString())
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var pid int
+	require.NoError(t, conn.QueryRow(ctx, "select pg_backend_pid()").Scan(&pid))
+	off := c.LogSize()
+	require.Empty(t, c.Crashes(off))
+
+	if err := syscall.Kill(pid, syscall.SIGABRT); err != nil {
+		t.Skipf("cannot signal the backend: %v", err)
+	}
+	require.Eventually(t, func() bool { return len(c.Crashes(off)) > 0 }, 30*time.Second, 50*time.Millisecond)
+	require.Contains(t, c.Crashes(off)[0], fmt.Sprintf("PID %d", pid))
 }
