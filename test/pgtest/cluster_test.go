@@ -21,3 +21,11 @@ func TestSharedClusterSettingsAndDB(t *testing.T) {
 	require.Equal(t, db, got)
 	require.Equal(t, "2", mpt)
 }
+
+func TestStartPerTestCluster(t *testing.T) {
+	c := pgtest.Start(t, pgtest.Setting("work_mem", "'8MB'"))
+	var wm string
+	require.NoError(t, c.Conn(t).QueryRow(context.Background(), "show work_mem").Scan(&wm))
+	require.Equal(t, "8MB", wm)
+	require.NotEqual(t, pgtest.Shared(t).Port, c.Port, "its own cluster")
+}
