@@ -56,6 +56,10 @@ func (c *Client) dial(ctx context.Context, op string) (*conn, error) {
 			if ctx.Err() != nil {
 				return nil, c.netError(ctx, op, err)
 			}
+			var ne net.Error
+			if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+				return nil, &NetError{Addr: c.cfg.Addr, Op: op, Kind: Timeout, Err: err}
+			}
 			return nil, &NetError{Addr: c.cfg.Addr, Op: op, Kind: TLSFailure, Err: err}
 		}
 		nc = tc

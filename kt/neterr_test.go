@@ -125,6 +125,14 @@ func TestTimeoutNoAnswer(t *testing.T) {
 	assert.True(t, errors.Is(err, context.DeadlineExceeded))
 }
 
+func TestConnectTimeoutDuringTLSHandshake(t *testing.T) {
+	addr := fakeServer(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	c, err := NewClient(Config{Addr: addr, ConnectTimeout: 100 * time.Millisecond, TLS: &tls.Config{}})
+	require.NoError(t, err)
+	err = c.Void(context.Background())
+	requireNetError(t, err, Timeout, "void", addr)
+}
+
 func TestCancelClosesConnection(t *testing.T) {
 	accepted := make(chan net.Conn, 4)
 	addr := fakeServer(t, func(c net.Conn) {
