@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kt-fdw/kt_fdw/kt"
 )
 
 // interruptBound is a generous ceiling for "stopped promptly": the design
@@ -168,4 +171,31 @@ func TestOperationTimeoutNamesOperation(t *testing.T) {
 	assert.Contains(t, pe.Message, "get", "names the KT operation")
 	assert.Contains(t, pe.Message, e.dev.Addr())
 	assert.Less(t, elapsed, interruptBound)
+}
+
+// A scan whose later batches stall (KT hangs after the first batch) is
+// stopped by statement_timeout too, and its state is released.
+func TestStatementTimeoutStopsScanStalledMidway(t *testing.T) {
+	e := newDevEnv(t)
+	recs := make([]kt.Record, 2500) // more than one 1,000-row batch
+	for i := range recs {
+		recs[i] = kt.Record{Key: []byte(fmt.Sprintf("m%05d", i)), Value: []byte("v")}
+	}
+	_, err := e.kt.SetBulk(ctx(t), "", recs, false)
+	require.NoError(t, err)
+
+	e.exec("BEGIN")
+	e.exec("DECLARE c CURSOR FOR SELECT * FROM kv")
+	e.exec("FETCH 1 FROM c")
+	e.stall()
+	e.exec("SET LOCAL statement_timeout = '200ms'")
+	start := time.Now()
+	_, err = e.conn.Exec(ctx(t), "FETCH 2400 FROM c")
+	elapsed := time.Since(start)
+	requireSQLState(t, err, "57014")
+	t.Logf("statement_timeout=200ms ended a FETCH stalled after the first batch in %v", elapsed)
+	assert.Less(t, elapsed, interruptBound)
+	e.exec("ROLLBACK")
+	e.dev.ClearFault()
+	assert.Equal(t, stats{0, 0, 1}, ktfdwStats(t, e.conn))
 }
