@@ -177,7 +177,8 @@ func TestOperationTimeoutNamesOperation(t *testing.T) {
 // stopped by statement_timeout too, and its state is released.
 func TestStatementTimeoutStopsScanStalledMidway(t *testing.T) {
 	e := newDevEnv(t)
-	recs := make([]kt.Record, 2500) // more than one 1,000-row batch
+	// many 1,000-row batches, more than the scan can have prefetched
+	recs := make([]kt.Record, 20000)
 	for i := range recs {
 		recs[i] = kt.Record{Key: []byte(fmt.Sprintf("m%05d", i)), Value: []byte("v")}
 	}
@@ -190,7 +191,7 @@ func TestStatementTimeoutStopsScanStalledMidway(t *testing.T) {
 	e.stall()
 	e.exec("SET LOCAL statement_timeout = '200ms'")
 	start := time.Now()
-	_, err = e.conn.Exec(ctx(t), "FETCH 2400 FROM c")
+	_, err = e.conn.Exec(ctx(t), "FETCH ALL FROM c")
 	elapsed := time.Since(start)
 	requireSQLState(t, err, "57014")
 	t.Logf("statement_timeout=200ms ended a FETCH stalled after the first batch in %v", elapsed)

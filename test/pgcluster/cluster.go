@@ -115,6 +115,7 @@ func (c *Cluster) writeConf(cfg Config) error {
 		"max_connections":         "40",
 		"shared_buffers":          "32MB",
 		"log_line_prefix":         "'%m [%p] '",
+		"log_checkpoints":         "off", // CREATE DATABASE checkpoints would drown the log tail
 	}
 	for k, v := range cfg.Settings {
 		settings[k] = v
