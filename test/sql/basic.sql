@@ -79,6 +79,19 @@ INSERT INTO kt_test VALUES ('oc2', 'one'), ('oc2', 'two') ON CONFLICT DO NOTHING
 SELECT * FROM kt_test WHERE key = 'oc2';
 DELETE FROM kt_test WHERE key = 'oc2';
 
+-- UPDATE ... FROM and DELETE ... USING a local table
+CREATE TABLE changes (k text, v text);
+INSERT INTO changes VALUES ('key1', 'from-join'), ('nokey', 'ignored');
+UPDATE kt_test t SET value = c.v FROM changes c WHERE t.key = c.k;
+DELETE FROM kt_test t USING changes c WHERE t.value = c.v;
+SELECT * FROM kt_test ORDER BY key;
+INSERT INTO kt_test VALUES ('key1', 'back');
+-- reading and writing the same table in one statement
+INSERT INTO kt_test SELECT key || '_copy', value FROM kt_test;
+SELECT * FROM kt_test ORDER BY key;
+DELETE FROM kt_test WHERE key LIKE '%\_copy';
+DROP TABLE changes;
+
 -- keys and values with separators and non-ASCII text round-trip
 INSERT INTO kt_test VALUES (E'tab\there', E'line1\nline2'), ('ключ', 'значение ✓');
 SELECT * FROM kt_test WHERE key = E'tab\there';
