@@ -1,0 +1,72 @@
+// Package ktscript is the wire contract of kt_fdw's play_script procedures
+// (sql/kt_fdw.lua on a real Kyoto Tycoon started with -scr, and their native
+// copies in kt/ktdev): how an apply request is encoded into script inputs and
+// how the reply is decoded. It only turns values into pairs and back; the
+// caller sends them with kt.Client.BinPlayScript (binary protocol, keys
+// verbatim) or kt.Client.PlayScript (HTTP, the client adds the '_' prefix).
+//
+// Procedures (protocol Version 1):
+//
+//	ktfdw_version  in: nothing
+//	               out: version=1, impl=lua|ktdev, procs="ktfdw_apply ktfdw_version"
+//
+//	ktfdw_apply    in: db=<DB expression: "" = DB 0, leading digit = index,
+//	                   else name> (optional)
+//	                   'S'+key -> value    set key to value (never expires)
+//	                   'R'+key -> ""       remove key (absent is fine)
+//	                   'V'+key -> value    precondition: key holds exactly value
+//	                   'A'+key -> ""       precondition: key is absent
+//	               out: status=ok        set=<records set> removed=<records that
+//	                                     existed and were removed> tran=1|0
+//	                    status=conflict  nothing written; conflicts=<n> and per
+//	                                     failed precondition 'C'+key -> "A"
+//	                                     (absent now) or "V"+current value
+//	                    status=error     nothing written (bad input or unknown
+//	                                     DB); error=<message>
+//
+// Every reply is a SUCCESS reply of play_script: KT discards the output of a
+// failing procedure, so conflicts and errors travel in the status field.
+// A key may carry one write (S or R) and one precondition (V or A); keys
+// and values are binary-safe and may be empty. The apply is atomic with
+// respect to other clients of the same database: all preconditions are
+// checked and all writes made while the records are locked (see the header
+// of sql/kt_fdw.lua for what that relies on in Kyoto Cabinet).
+package ktscript
+
+// Procedure names and the protocol version both implementations speak.
+const (
+	ProcVersion = "ktfdw_version"
+	ProcApply   = "ktfdw_apply"
+	Version     = "1"
+)
+
+// Input key tags of ktfdw_apply (the first byte of an input key).
+const (
+	TagSet          = 'S'
+	TagRemove       = 'R'
+	TagExpectValue  = 'V'
+	TagExpectAbsent = 'A'
+	// TagConflict starts an output key naming a failed precondition.
+	TagConflict = 'C'
+)
+
+// Control inputs and outputs.
+const (
+	FieldDB        = "db"
+	FieldStatus    = "status"
+	FieldSet       = "set"
+	FieldRemoved   = "removed"
+	FieldConflicts = "conflicts"
+	FieldError     = "error"
+	FieldTran      = "tran"
+	FieldVersion   = "version"
+	FieldImpl      = "impl"
+	FieldProcs     = "procs"
+)
+
+// Reply statuses.
+const (
+	StatusOK       = "ok"
+	StatusConflict = "conflict"
+	StatusError    = "error"
+)
