@@ -47,7 +47,7 @@ func Start(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pgcluster-")
+	dir, err := os.MkdirTemp(tempRoot(o), "pgcluster-")
 	if err != nil {
 		return nil, errors.Wrap(err, "creating cluster directory")
 	}
@@ -177,6 +177,24 @@ func (c *Cluster) stopServer() error {
 }
 
 func (c *Cluster) remove() { _ = os.RemoveAll(c.Dir) }
+
+// tempRoot is where cluster directories go: $TMPDIR, unless the server
+// account could not reach it (a root-only TMPDIR), then /tmp.
+func tempRoot(o owner) string {
+	root := os.TempDir()
+	if !o.asUser {
+		return root
+	}
+	for d := root; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return "/tmp"
+		}
+		if d == filepath.Dir(d) {
+			return root
+		}
+	}
+}
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
