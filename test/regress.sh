@@ -6,7 +6,8 @@
 # Exports KT_HOST and KT_PORT for the .sql files (\getenv).
 # REGRESS_RESULTS=dir copies the actual outputs (results/*.out) there, for
 # reviewing and refreshing test/expected. Extra arguments replace the
-# default test list.
+# default test list (setup, then every test/sql/*.sql): a new test needs only
+# its .sql and .out files.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,13 @@ if [ ! -f "$libdir/kt_fdw.so" ] || [ ! -f "$sharedir/extension/kt_fdw.control" ]
   exit 1
 fi
 
-tests=(setup basic options bytea plans transactions)
+# setup.sql first (it creates the extension, server and tables), then every
+# other test/sql/*.sql in name order; each clears the KT data it uses.
+tests=(setup)
+for f in "$root"/test/sql/*.sql; do
+  name=$(basename "$f" .sql)
+  [ "$name" = setup ] || tests+=("$name")
+done
 [ $# -gt 0 ] && tests=("$@")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ktfdw-regress.XXXXXX")
