@@ -2,9 +2,7 @@ package e2e_test
 
 import (
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -75,7 +73,7 @@ func TestErrorMidStatementLeaksNothing(t *testing.T) {
 	pid := backendPID(t, e.conn)
 	run(1000)
 	assert.Equal(t, stats{0, 0, 1}, ktfdwStats(t, e.conn), "after 1,000 failed statements")
-	rss1k, rssErr := vmRSSkB(pid)
+	rss1k, rssErr := procStatusKB(pid, "VmRSS")
 	run(9000)
 	assert.Equal(t, stats{0, 0, 1}, ktfdwStats(t, e.conn), "after 10,000 failed statements")
 	assert.Equal(t, 20, e.ktCount(), "failed inserts wrote nothing")
@@ -83,7 +81,7 @@ func TestErrorMidStatementLeaksNothing(t *testing.T) {
 		t.Logf("skipping the RSS check: %v", rssErr)
 		return
 	}
-	rss10k, err := vmRSSkB(pid)
+	rss10k, err := procStatusKB(pid, "VmRSS")
 	require.NoError(t, err)
 	t.Logf("backend VmRSS: %d kB after 1,000 failed statements, %d kB after 10,000", rss1k, rss10k)
 	// A leak of even 2 kB per statement would add ~18 MB; allow 12 MB of
@@ -112,18 +110,4 @@ func TestErrorMidMultiBatchScanLeaksNothing(t *testing.T) {
 	var n int
 	require.NoError(t, e.conn.QueryRow(ctx(t), "SELECT count(*) FROM kv").Scan(&n))
 	assert.Equal(t, rows, n, "the session still scans normally")
-}
-
-// vmRSSkB reads VmRSS of a process (needs root or the same OS user).
-func vmRSSkB(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 }
