@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,10 +74,21 @@ func ktClient(t *testing.T, addr string) *kt.Client {
 	return c
 }
 
-// ctx bounds every step of a test so a hang fails instead of blocking CI.
+// testContexts holds one context per running test (see ctx).
+var testContexts sync.Map // testing.TB -> context.Context
+
+// ctx is the test's context: cancelled after two minutes so a hang fails
+// the test instead of blocking CI, and when the test ends.
 func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
+	if c, ok := testContexts.Load(t); ok {
+		return c.(context.Context)
+	}
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	testContexts.Store(t, c)
+	t.Cleanup(func() {
+		cancel()
+		testContexts.Delete(t)
+	})
 	return c
 }
 
