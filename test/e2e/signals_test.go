@@ -111,3 +111,34 @@ func TestLockWaitWakesBackendUsingFDW(t *testing.T) {
 	require.NoError(t, e.conn.QueryRow(ctx(t), "SELECT n FROM lockme WHERE id = 1").Scan(&n))
 	assert.Equal(t, 11, n)
 }
+
+// Interrupts reach a backend that loaded kt_fdw while it sleeps outside the
+// FDW: SIGINT (pg_cancel_backend) and SIGALRM (statement_timeout) must run
+// PostgreSQL's handlers, which set the latch the sleep waits on.
+func TestInterruptsWakeSleepingBackend(t *testing.T) {
+	e := newEnv(t)
+	e.rows(e.conn) // the Go runtime is up in this backend
+	admin := e.pg.ConnDB(t, e.db)
+	pid := backendPID(t, e.conn)
+
+	t.Run("statement_timeout", func(t *testing.T) {
+		_, err := e.conn.Exec(ctx(t), "SET statement_timeout = '200ms'")
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = e.conn.Exec(ctx(t), "SELECT pg_sleep(30)")
+		_, resetErr := e.conn.Exec(ctx(t), "RESET statement_timeout")
+		require.NoError(t, resetErr)
+		requireSQLState(t, err, "57014")
+		t.Logf("statement_timeout=200ms ended pg_sleep after %v", time.Since(start))
+		assert.Less(t, time.Since(start), interruptBound)
+	})
+	t.Run("pg_cancel_backend", func(t *testing.T) {
+		cancelled := cancelAfter(t, admin, pid, 200*time.Millisecond)
+		_, err := e.conn.Exec(ctx(t), "SELECT pg_sleep(30)")
+		returned := time.Now()
+		requireSQLState(t, err, "57014")
+		latency := returned.Sub(<-cancelled)
+		t.Logf("pg_cancel_backend ended pg_sleep %v after the cancel", latency)
+		assert.Less(t, latency, interruptBound)
+	})
+}

@@ -18,11 +18,13 @@ import (
 // OS user can read them (the cluster runs as postgres when tests run as root).
 func certDir(t *testing.T, certs *testcerts.Set) (ca, cert, key string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "kt_fdw_certs")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	require.NoError(t, os.Chmod(dir, 0o755))
 	ca = filepath.Join(dir, "ca.crt")
 	require.NoError(t, os.WriteFile(ca, certs.CA.CertPEM, 0o644))
-	cert, key, err := certs.Client.Write(dir, "client")
+	cert, key, err = certs.Client.Write(dir, "client")
 	require.NoError(t, err)
 	return ca, cert, key
 }
