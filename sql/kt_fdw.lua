@@ -4,11 +4,12 @@ kt_fdw.lua: play_script procedures of kt_fdw for Kyoto Tycoon.
 Start the server with it:   ktserver -scr /path/to/kt_fdw.lua ...
 (SIGUSR1, or SIGHUP when daemonised, reloads it.)  Lua 5.1.
 
-Procedures (wire contract: package kt/ktscript, protocol version 1):
+Procedures (wire contract: package kt/ktscript, protocol version 1; names
+are alphanumeric because HTTP play_script accepts only [A-Za-z0-9]+):
 
-  ktfdw_version  -> version=1, impl=lua, procs="ktfdw_apply ktfdw_version"
+  ktfdwversion  -> version=1, impl=lua, procs="ktfdwapply ktfdwversion"
 
-  ktfdw_apply    inputs: db=<DB expression> (optional; "" = DB 0, a leading
+  ktfdwapply    inputs: db=<DB expression> (optional; "" = DB 0, a leading
                  digit = index, else the DB name), then one pair per record:
                    "S"..key = value   set key to value (never expires)
                    "R"..key = ""      remove key (absent is fine)
@@ -73,7 +74,7 @@ A prototype DB ("-"/"+", kcprotodb.h) does not lock at all; use a real type.
 local kt = __kyototycoon__
 
 local PROTOCOL_VERSION = "1"
-local PROCS = "ktfdw_apply ktfdw_version"
+local PROCS = "ktfdwapply ktfdwversion"
 -- relative expiration far past TimedDB's XTMAX: stored as "never expires"
 local NEVER = 2 ^ 52
 
@@ -183,14 +184,14 @@ local function new_visitor(req, list)
   return visitor, st
 end
 
-function ktfdw_version(inmap, outmap)
+function ktfdwversion(inmap, outmap)
   outmap.version = PROTOCOL_VERSION
   outmap.impl = "lua"
   outmap.procs = PROCS
   return kt.RVSUCCESS
 end
 
-function ktfdw_apply(inmap, outmap)
+function ktfdwapply(inmap, outmap)
   local req, err = parse(inmap)
   if not req then
     outmap.status = "error"
@@ -232,7 +233,7 @@ function ktfdw_apply(inmap, outmap)
     elseif st.broken or st.pos ~= 2 * n then
       why = string.format("accept_bulk visited records out of order (%d visits for %d keys)", st.pos, n)
     end
-    kt.log("error", "ktfdw_apply: " .. why)
+    kt.log("error", "ktfdwapply: " .. why)
     outmap.status = "error"
     outmap.error = why
     return kt.RVSUCCESS

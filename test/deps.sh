@@ -11,6 +11,7 @@ need=()
 command -v go >/dev/null || { echo "deps: Go is required (https://go.dev/dl) and was not found on PATH" >&2; exit 1; }
 command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
+command -v lua5.1 >/dev/null || need+=(lua5.1) # runs sql/kt_fdw.lua's tests (test/lua)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -75,6 +75,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	tlsKey := fs.String("tls-key", "", "private key of -tls-cert (PEM)")
 	tlsClientCA := fs.String("tls-client-ca", "", "require client certificates signed by this CA (PEM; mutual TLS)")
 	scrTest := fs.Bool("scr-test", false, "enable the golden test.lua procedures (echo, put, fail, noret, boom)")
+	scrKTFDW := fs.Bool("scr-ktfdw", false, "enable kt_fdw's procedures (ktfdwapply, ktfdwversion), like ktserver -scr sql/kt_fdw.lua")
 	faultKind := fs.String("fault", "none", "inject a fault: none, stall, close, garbage, refuse")
 	faultProc := fs.String("fault-proc", "", "restrict the fault to one procedure (e.g. get, bin_set_bulk, rest_put)")
 	faultStall := fs.Duration("fault-stall", 0, "how long -fault stall waits (0 = forever)")
@@ -88,11 +89,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 		return errors.Newf("invalid -fault %q (none, stall, close, garbage, refuse)", *faultKind)
 	}
 	cfg := ktdev.Config{
-		Addr:        net.JoinHostPort(*host, strconv.Itoa(*port)),
-		DBs:         fs.Args(),
-		TestScripts: *scrTest,
-		Fault:       ktdev.Fault{Kind: kind, Proc: *faultProc, Stall: *faultStall, Times: *faultTimes},
-		IOTimeout:   *tout,
+		Addr:         net.JoinHostPort(*host, strconv.Itoa(*port)),
+		DBs:          fs.Args(),
+		TestScripts:  *scrTest,
+		KTFDWScripts: *scrKTFDW,
+		Fault:        ktdev.Fault{Kind: kind, Proc: *faultProc, Stall: *faultStall, Times: *faultTimes},
+		IOTimeout:    *tout,
 		Logf: func(format string, a ...any) {
 			fmt.Fprintf(stderr, format+"\n", a...)
 		},

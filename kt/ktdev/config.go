@@ -29,6 +29,9 @@ type Config struct {
 	// TestScripts enables the native versions of the golden transcripts'
 	// test.lua procedures: echo, put, fail, noret, boom.
 	TestScripts bool
+	// KTFDWScripts enables kt_fdw's procedures (ktfdwapply, ktfdwversion),
+	// as on a KT started with -scr sql/kt_fdw.lua (see ktfdw_script.go).
+	KTFDWScripts bool
 	// Scripts are play_script procedures registered at start.
 	Scripts map[string]ScriptFunc
 	// Fault is injected from the start (see SetFault).

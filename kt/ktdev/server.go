@@ -76,6 +76,9 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.TestScripts {
 		registerTestScripts(s)
 	}
+	if cfg.KTFDWScripts {
+		s.RegisterKTFDWScripts()
+	}
 	for name, fn := range cfg.Scripts {
 		s.RegisterScript(name, fn)
 	}

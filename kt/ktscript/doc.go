@@ -5,12 +5,13 @@
 // caller sends them with kt.Client.BinPlayScript (binary protocol, keys
 // verbatim) or kt.Client.PlayScript (HTTP, the client adds the '_' prefix).
 //
-// Procedures (protocol Version 1):
+// Procedures (protocol Version 1). Their names are alphanumeric because
+// HTTP play_script accepts only [A-Za-z0-9]+ names:
 //
-//	ktfdw_version  in: nothing
-//	               out: version=1, impl=lua|ktdev, procs="ktfdw_apply ktfdw_version"
+//	ktfdwversion  in: nothing
+//	               out: version=1, impl=lua|ktdev, procs="ktfdwapply ktfdwversion"
 //
-//	ktfdw_apply    in: db=<DB expression: "" = DB 0, leading digit = index,
+//	ktfdwapply    in: db=<DB expression: "" = DB 0, leading digit = index,
 //	                   else name> (optional)
 //	                   'S'+key -> value    set key to value (never expires)
 //	                   'R'+key -> ""       remove key (absent is fine)
@@ -35,12 +36,12 @@ package ktscript
 
 // Procedure names and the protocol version both implementations speak.
 const (
-	ProcVersion = "ktfdw_version"
-	ProcApply   = "ktfdw_apply"
+	ProcVersion = "ktfdwversion"
+	ProcApply   = "ktfdwapply"
 	Version     = "1"
 )
 
-// Input key tags of ktfdw_apply (the first byte of an input key).
+// Input key tags of ktfdwapply (the first byte of an input key).
 const (
 	TagSet          = 'S'
 	TagRemove       = 'R'

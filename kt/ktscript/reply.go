@@ -19,7 +19,7 @@ type Conflict struct {
 	Value  []byte
 }
 
-// Reply is the decoded output of ktfdw_apply.
+// Reply is the decoded output of ktfdwapply.
 type Reply struct {
 	Status    string
 	Set       int
@@ -68,7 +68,7 @@ func (r *Reply) Err() error {
 	return errors.Newf("%s answered unknown status %q", ProcApply, r.Status)
 }
 
-// DecodeReply parses the output pairs of ktfdw_apply. It fails on output
+// DecodeReply parses the output pairs of ktfdwapply. It fails on output
 // that is not the contract's (no status, bad numbers, unknown fields).
 func DecodeReply(pairs []wire.Pair) (Reply, error) {
 	var r Reply
@@ -163,14 +163,14 @@ func boolDigit(b bool) string {
 	return "0"
 }
 
-// VersionInfo is the decoded output of ktfdw_version.
+// VersionInfo is the decoded output of ktfdwversion.
 type VersionInfo struct {
 	Version string
 	Impl    string
 	Procs   string
 }
 
-// DecodeVersion parses ktfdw_version's output (map form).
+// DecodeVersion parses ktfdwversion's output (map form).
 func DecodeVersion(out map[string][]byte) (VersionInfo, error) {
 	v := VersionInfo{
 		Version: string(out[FieldVersion]),

@@ -22,7 +22,7 @@ type Check struct {
 	Absent     bool
 }
 
-// Request is one ktfdw_apply call: writes to one database, made only if
+// Request is one ktfdwapply call: writes to one database, made only if
 // every check still holds.
 type Request struct {
 	DB     string

@@ -41,10 +41,10 @@ end
 local function load(opts)
   local kt = mock.new(opts)
   __kyototycoon__ = kt
-  ktfdw_apply, ktfdw_version = nil, nil
+  ktfdwapply, ktfdwversion = nil, nil
   local chunk = assert(loadfile(SCRIPT))
   chunk()
-  assert(type(ktfdw_apply) == "function", "script defines no ktfdw_apply")
+  assert(type(ktfdwapply) == "function", "script defines no ktfdwapply")
   return kt
 end
 
@@ -92,7 +92,7 @@ local function run_case(c)
   end
   if c.db then inmap.db = c.db end
 
-  local rv, out = call(ktfdw_apply, inmap)
+  local rv, out = call(ktfdwapply, inmap)
   if rv ~= kt.RVSUCCESS then return "return value " .. tostring(rv) end
   local w = c.want
   if out.status ~= w.status then
@@ -143,16 +143,16 @@ local checks = {}
 
 checks["version"] = function()
   local kt = load()
-  local rv, out = call(ktfdw_version, {})
+  local rv, out = call(ktfdwversion, {})
   if rv ~= 0 or out.version ~= "1" or out.impl ~= "lua" then
     return "got " .. tostring(out.version) .. "/" .. tostring(out.impl)
   end
-  if not (out.procs or ""):find("ktfdw_apply", 1, true) then return "procs lacks ktfdw_apply" end
+  if not (out.procs or ""):find("ktfdwapply", 1, true) then return "procs lacks ktfdwapply" end
 end
 
 checks["every key visited twice, in the same order, under one accept_bulk"] = function()
   local kt = load()
-  call(ktfdw_apply, { Sa = "1", Rb = "", Vc = "x", Ad = "" })
+  call(ktfdwapply, { Sa = "1", Rb = "", Vc = "x", Ad = "" })
   local v = kt.db.visits
   if #v ~= 8 then return "visits: " .. #v end
   for i = 1, 4 do
@@ -172,7 +172,7 @@ checks["nothing is written during the check pass"] = function()
   kt.db.on_visit = function(i, key)
     if i == 3 then snapshot = mock.contents(kt, kt.db) end
   end
-  local _, out = call(ktfdw_apply, { Sa = "2", Sb = "3", Rc = "" , Va = "1"})
+  local _, out = call(ktfdwapply, { Sa = "2", Sb = "3", Rc = "" , Va = "1"})
   if out.status ~= "ok" then return "status " .. tostring(out.status) end
   if snapshot == nil then return "hook not called" end
   if snapshot.a ~= "1" or snapshot.b ~= nil then return "a write happened in the check pass" end
@@ -183,7 +183,7 @@ end
 checks["a set clears an old expiration (never expires, like set_bulk)"] = function()
   local kt = load()
   kt.db:set("a", "old", 60)
-  local _, out = call(ktfdw_apply, { Sa = "new", Sb = "fresh" })
+  local _, out = call(ktfdwapply, { Sa = "new", Sb = "fresh" })
   if out.status ~= "ok" then return "status " .. tostring(out.status) end
   if kt.db.recs.a.xt ~= mock.XTMAX then return "a xt = " .. tostring(kt.db.recs.a.xt) end
   if kt.db.recs.b.xt ~= mock.XTMAX then return "b xt = " .. tostring(kt.db.recs.b.xt) end
@@ -193,18 +193,18 @@ checks["an expired record counts as absent"] = function()
   local kt = load()
   kt.db:set("gone", "v", 10)
   kt.now = kt.now + 100
-  local _, out = call(ktfdw_apply, { Sgone = "again", Agone = "" })
+  local _, out = call(ktfdwapply, { Sgone = "again", Agone = "" })
   if out.status ~= "ok" then return "absent check: status " .. tostring(out.status) end
   kt.db:set("gone2", "v", 10)
   kt.now = kt.now + 100
-  _, out = call(ktfdw_apply, { Sgone2 = "x", Vgone2 = "v" })
+  _, out = call(ktfdwapply, { Sgone2 = "x", Vgone2 = "v" })
   if out.status ~= "conflict" or out.Cgone2 ~= "A" then return "value check: " .. tostring(out.status) end
 end
 
 checks["accept_bulk failure: error, transaction committed, not aborted"] = function()
   local kt = load()
   kt.db.fail_accept = true
-  local _, out = call(ktfdw_apply, { Sa = "1" })
+  local _, out = call(ktfdwapply, { Sa = "1" })
   if out.status ~= "error" or not out.error:find("accept_bulk failed", 1, true) then
     return "status " .. tostring(out.status) .. " " .. tostring(out.error)
   end
@@ -214,7 +214,7 @@ end
 checks["accept_bulk raising: error, transaction still ended"] = function()
   local kt = load()
   kt.db.accept_bulk = function() error("boom") end
-  local _, out = call(ktfdw_apply, { Sa = "1" })
+  local _, out = call(ktfdwapply, { Sa = "1" })
   if out.status ~= "error" or not out.error:find("boom", 1, true) then return "status " .. tostring(out.status) end
   if kt.db.in_tran or kt.db.aborts ~= 0 then return "transaction left open or aborted" end
 end
@@ -222,15 +222,15 @@ end
 checks["no transaction support: applied with tran=0"] = function()
   local kt = load()
   kt.db.no_tran = true
-  local _, out = call(ktfdw_apply, { Sa = "1" })
+  local _, out = call(ktfdwapply, { Sa = "1" })
   if out.status ~= "ok" or out.tran ~= "0" then return "status " .. tostring(out.status) .. " tran " .. tostring(out.tran) end
   if kt.db:get("a") ~= "1" then return "not written" end
 end
 
 checks["one transaction per apply, committed"] = function()
   local kt = load()
-  call(ktfdw_apply, { Sa = "1" })
-  call(ktfdw_apply, { Sb = "1", Aa = "" })
+  call(ktfdwapply, { Sa = "1" })
+  call(ktfdwapply, { Sb = "1", Aa = "" })
   if kt.db.begins ~= 2 or kt.db.commits ~= 2 or kt.db.aborts ~= 0 then
     return string.format("begins %d commits %d aborts %d", kt.db.begins, kt.db.commits, kt.db.aborts)
   end
@@ -245,18 +245,18 @@ checks["visit order surprise in the check pass writes nothing"] = function()
     swapped[1], swapped[2] = swapped[2], swapped[1]
     return real(self, swapped, visitor, writable)
   end
-  local _, out = call(ktfdw_apply, { Sa = "1", Sb = "2" })
+  local _, out = call(ktfdwapply, { Sa = "1", Sb = "2" })
   if out.status ~= "error" then return "status " .. tostring(out.status) end
   if kt.db:get("a") or kt.db:get("b") then return "something was written" end
 end
 
 checks["DB names and indexes resolve"] = function()
   local kt = load()
-  local _, out = call(ktfdw_apply, { db = "tree", Sa = "1" })
+  local _, out = call(ktfdwapply, { db = "tree", Sa = "1" })
   if out.status ~= "ok" or kt.dbs.tree:get("a") ~= "1" then return "by name: " .. tostring(out.status) end
-  _, out = call(ktfdw_apply, { db = "2", Sa = "1" })
+  _, out = call(ktfdwapply, { db = "2", Sa = "1" })
   if out.status ~= "ok" or kt.dbs.hash:get("a") ~= "1" then return "by index: " .. tostring(out.status) end
-  _, out = call(ktfdw_apply, { db = "", Sa = "1" })
+  _, out = call(ktfdwapply, { db = "", Sa = "1" })
   if out.status ~= "ok" or kt.dbs.stash:get("a") ~= "1" then return "default: " .. tostring(out.status) end
 end
 

@@ -1,0 +1,71 @@
+package ktdev
+
+import (
+	"github.com/kt-fdw/kt_fdw/kt/ktscript"
+)
+
+// Native versions of sql/kt_fdw.lua's procedures (contract: package
+// kt/ktscript), so the dev server behaves like a KT started with
+// -scr sql/kt_fdw.lua. They are off by default, as on a KT without -scr:
+// enable them with Config.KTFDWScripts (WithKTFDWScripts, cmd/ktdev
+// -scr-ktfdw) or Server.RegisterKTFDWScripts.
+
+// WithKTFDWScripts registers kt_fdw's procedures (ktfdwapply, ktfdwversion).
+func WithKTFDWScripts() Option { return func(c *Config) { c.KTFDWScripts = true } }
+
+// RegisterKTFDWScripts adds kt_fdw's procedures to a running server.
+func (s *Server) RegisterKTFDWScripts() {
+	s.RegisterScript(ktscript.ProcVersion, func(map[string][]byte) (map[string][]byte, ScriptResult) {
+		return map[string][]byte{
+			ktscript.FieldVersion: []byte(ktscript.Version),
+			ktscript.FieldImpl:    []byte("ktdev"),
+			ktscript.FieldProcs:   []byte(ktscript.ProcApply + " " + ktscript.ProcVersion),
+		}, ScriptSuccess
+	})
+	s.RegisterScript(ktscript.ProcApply, s.ktfdwApply)
+}
+
+// ktfdwApply checks every precondition and makes every write under the
+// database's lock, so other clients see all of the batch or none; a failed
+// precondition writes nothing.
+func (s *Server) ktfdwApply(in map[string][]byte) (map[string][]byte, ScriptResult) {
+	req, err := ktscript.DecodeRequest(in)
+	if err != nil {
+		rep := ktscript.Reply{Status: ktscript.StatusError, Error: err.Error()}
+		return rep.Map(), ScriptSuccess
+	}
+	db := s.DB(req.DB)
+	if db == nil {
+		rep := ktscript.Reply{Status: ktscript.StatusError, Error: "no such database: " + req.DB}
+		return rep.Map(), ScriptSuccess
+	}
+	// like the Lua script: a request with records runs in a KT transaction
+	rep := ktscript.Reply{Status: ktscript.StatusOK, Tran: len(req.Writes)+len(req.Checks) > 0}
+	_ = db.Update(func(tx *Tx) error {
+		for _, c := range req.Checks {
+			value, _, ok := tx.Get(string(c.Key))
+			switch {
+			case !ok && !c.Absent:
+				rep.Conflicts = append(rep.Conflicts, ktscript.Conflict{Key: c.Key})
+			case ok && (c.Absent || value != string(c.Value)):
+				rep.Conflicts = append(rep.Conflicts, ktscript.Conflict{Key: c.Key, Exists: true, Value: []byte(value)})
+			}
+		}
+		if len(rep.Conflicts) > 0 {
+			rep.Status = ktscript.StatusConflict
+			return nil
+		}
+		for _, w := range req.Writes {
+			if w.Remove {
+				if tx.Remove(string(w.Key)) == nil {
+					rep.Removed++
+				}
+				continue
+			}
+			tx.Set(string(w.Key), string(w.Value), XTAbsent)
+			rep.Set++
+		}
+		return nil
+	})
+	return rep.Map(), ScriptSuccess
+}
