@@ -166,6 +166,9 @@ func connectCause(err error, oc OpContext) string {
 	if errors.As(err, &dns) {
 		return fmt.Sprintf("could not resolve host \"%s\"", dns.Name)
 	}
+	if cause := tlsCause(err); cause != "" {
+		return cause
+	}
 	return err.Error()
 }
 

@@ -66,6 +66,11 @@ var validOptions = map[Catalog]map[string]optionChecker{
 		"port":            checkPort,
 		"timeout":         checkDuration,
 		"connect_timeout": checkDuration,
+		optTLS:            checkBool,
+		optTLSCAFile:      checkPath,
+		optTLSCertFile:    checkPath,
+		optTLSKeyFile:     checkPath,
+		optTLSServerName:  checkServerName,
 	},
 	CatalogTable: {
 		"db": checkDB,
@@ -109,6 +114,9 @@ func Validate(c Catalog, opts []Option) *Status {
 			st.Hint = accepted
 			return st
 		}
+	}
+	if c == CatalogServer {
+		return checkTLSCombination(opts)
 	}
 	return nil
 }
@@ -176,6 +184,10 @@ type ServerOptions struct {
 	Port           int
 	Timeout        time.Duration // per KT operation; 0 = none
 	ConnectTimeout time.Duration // 0 = none
+	// TLS (tls.go): TLSCAFile empty = the system's roots; TLSCertFile and
+	// TLSKeyFile = client certificate for mutual TLS.
+	TLS                                               bool
+	TLSCAFile, TLSCertFile, TLSKeyFile, TLSServerName string
 }
 
 // Addr is host:port.
@@ -202,6 +214,8 @@ func ParseServerOptions(opts []Option) (ServerOptions, *Status) {
 			so.Timeout, _ = ParseDuration(o.Value)
 		case "connect_timeout":
 			so.ConnectTimeout, _ = ParseDuration(o.Value)
+		default:
+			so.parseTLSOption(o)
 		}
 	}
 	return so, nil

@@ -18,10 +18,15 @@ func DialKT(o ServerOptions) (Remote, error) {
 	if connect == 0 {
 		connect = math.MaxInt64 // "no limit" (kt would take 0 as its default)
 	}
+	tlsCfg, st := o.tlsConfig()
+	if st != nil {
+		return nil, st
+	}
 	c, err := kt.NewClient(kt.Config{
 		Addr:           o.Addr(),
 		ConnectTimeout: connect,
 		OpTimeout:      o.Timeout,
+		TLS:            tlsCfg,
 	})
 	if err != nil {
 		return nil, err
@@ -40,8 +45,21 @@ func (r ktRemote) Get(ctx context.Context, db string, key []byte) ([]byte, bool,
 	return rec.Value, true, nil
 }
 
+// GetBulk uses the binary protocol: no base64 or TSV decoding, about twice
+// the records per second of the HTTP get_bulk.
 func (r ktRemote) GetBulk(ctx context.Context, db string, keys [][]byte) ([]Record, error) {
-	recs, err := r.c.GetBulk(ctx, db, keys, false)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	idx, err := r.c.DBIndex(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	req := make([]kt.BinRecord, len(keys))
+	for i, k := range keys {
+		req[i] = kt.BinRecord{DB: idx, Key: k}
+	}
+	recs, err := r.c.BinGetBulk(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -90,10 +108,13 @@ func classifyKT(err error) (FailKind, bool) {
 		switch ne.Kind {
 		case kt.ConnRefused, kt.TLSFailure:
 			return FailConnect, true
+		case kt.ConnBroken:
+			if tlsRejected(err) {
+				return FailConnect, true
+			}
+			return FailBroken, true
 		case kt.Timeout:
 			return FailTimeout, true
-		case kt.ConnBroken:
-			return FailBroken, true
 		case kt.MalformedReply:
 			return FailProtocol, true
 		case kt.Canceled:
@@ -107,3 +128,53 @@ func classifyKT(err error) (FailKind, bool) {
 	}
 	return FailOther, false
 }
+
+func (r ktRemote) MatchPrefix(ctx context.Context, db string, prefix []byte, max int) ([][]byte, error) {
+	if prefix == nil {
+		prefix = []byte{} // KT needs the parameter; nil would be "all" anyway
+	}
+	return r.c.MatchPrefix(ctx, db, prefix, max)
+}
+
+func (r ktRemote) CursorFrom(ctx context.Context, db string, from []byte) (RecordCursor, error) {
+	cur, err := r.c.Cursor(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	kc := &ktCursor{cur: cur}
+	if err := cur.Jump(ctx, from); err != nil {
+		if errors.Is(err, kt.ErrNoRecord) {
+			kc.end = true // nothing at or after from
+			return kc, nil
+		}
+		_ = cur.Close()
+		return nil, err
+	}
+	return kc, nil
+}
+
+// ktCursor reads a KT cursor in pipelined batches (kt.Cursor.GetBatch).
+type ktCursor struct {
+	cur *kt.Cursor
+	end bool
+}
+
+func (c *ktCursor) Next(ctx context.Context, n int) ([]Record, error) {
+	if c.end {
+		return nil, nil
+	}
+	recs, err := c.cur.GetBatch(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) < n {
+		c.end = true
+	}
+	out := make([]Record, len(recs))
+	for i, rec := range recs {
+		out[i] = Record{Key: rec.Key, Value: rec.Value}
+	}
+	return out, nil
+}
+
+func (c *ktCursor) Close() error { return c.cur.Close() }

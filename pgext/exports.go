@@ -37,9 +37,13 @@ func ktfdw_init() {
 }
 
 //export ktfdw_validate
-func ktfdw_validate(catalog C.int, opts *C.KtOptions, st *C.KtStatus) (rc C.int) {
+func ktfdw_validate(catalog C.int, opts *C.KtOptions, superuser C.int, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
-	return setStatus(st, fdw.Validate(fdw.Catalog(catalog), goOptions(opts)))
+	o := goOptions(opts)
+	if fst := fdw.CheckOptionPrivileges(fdw.Catalog(catalog), o, superuser != 0); fst != nil {
+		return setStatus(st, fst)
+	}
+	return setStatus(st, fdw.Validate(fdw.Catalog(catalog), o))
 }
 
 // ---- scans ----

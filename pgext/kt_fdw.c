@@ -137,7 +137,10 @@ kt_fdw_handler(PG_FUNCTION_ARGS)
 #if PG_VERSION_NUM >= 140000
 	r->GetForeignModifyBatchSize = ktfdw_GetForeignModifyBatchSize;
 	r->ExecForeignBatchInsert = ktfdw_ExecForeignBatchInsert;
+	r->ExecForeignTruncate = ktfdw_ExecForeignTruncate;
 #endif
+	r->ImportForeignSchema = ktfdw_ImportForeignSchema;
+	r->AnalyzeForeignTable = ktfdw_AnalyzeForeignTable;
 
 	PG_RETURN_POINTER(r);
 }
@@ -174,7 +177,8 @@ kt_fdw_validator(PG_FUNCTION_ARGS)
 	int			rc;
 
 	ktfdw_options(defs, &opts);
-	GOCALL(rc = ktfdw_validate(catalog_kind(PG_GETARG_OID(1)), &opts, &st));
+	/* Options naming server files are superuser-only (fdw.CheckOptionPrivileges). */
+	GOCALL(rc = ktfdw_validate(catalog_kind(PG_GETARG_OID(1)), &opts, superuser(), &st));
 	ktfdw_check(rc, &st);
 	PG_RETURN_VOID();
 }
