@@ -15,6 +15,7 @@ type Change struct {
 type level struct {
 	nest    int
 	changes map[string]Change
+	clears  [][]byte // key prefixes cleared at this level before its changes (clear.go)
 }
 
 // Buffer is one transaction's writes to one KT database, as a stack of levels
@@ -30,6 +31,9 @@ func (b *Buffer) Lookup(key []byte) (Change, bool) {
 	for i := len(b.levels) - 1; i >= 0; i-- {
 		if c, ok := b.levels[i].changes[string(key)]; ok {
 			return c, true
+		}
+		if b.levels[i].clearedKey(key) {
+			return Change{Removed: true}, true
 		}
 	}
 	return Change{}, false
@@ -80,6 +84,9 @@ func (b *Buffer) CommitSub(nest int) {
 		}
 		if n >= 2 && b.levels[n-2].nest >= nest-1 {
 			parent := b.levels[n-2]
+			for _, p := range l.clears {
+				parent.clear(p)
+			}
 			for k, c := range l.changes {
 				parent.changes[k] = c
 			}
@@ -95,6 +102,7 @@ func (b *Buffer) CommitSub(nest int) {
 func (b *Buffer) Flatten() map[string]Change {
 	out := map[string]Change{}
 	for _, l := range b.levels {
+		dropCleared(out, l.clears)
 		for k, c := range l.changes {
 			out[k] = c
 		}
@@ -113,7 +121,7 @@ func (b *Buffer) Len() int {
 // Empty reports whether nothing is buffered.
 func (b *Buffer) Empty() bool {
 	for _, l := range b.levels {
-		if len(l.changes) > 0 {
+		if len(l.changes) > 0 || len(l.clears) > 0 {
 			return false
 		}
 	}

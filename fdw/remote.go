@@ -18,6 +18,12 @@ type Remote interface {
 	RemoveBulk(ctx context.Context, db string, keys [][]byte) error
 	// AllKeys lists every key of db.
 	AllKeys(ctx context.Context, db string) ([][]byte, error)
+	// Clear removes every key of db under prefix (nil = all of db: KT clear).
+	Clear(ctx context.Context, db string, prefix []byte) error
+	// Count is the number of records of db (KT status count).
+	Count(ctx context.Context, db string) (int64, error)
+	// Databases lists the server's databases (KT report db_<i> lines).
+	Databases(ctx context.Context) ([]Database, error)
 	Close() error
 }
 

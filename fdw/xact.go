@@ -106,6 +106,7 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		remote  Remote
 		sets    []Record
 		removes [][]byte
+		clears  [][]byte // TRUNCATE (clear.go): applied first
 	}
 	var todo []work
 	for tgt, buf := range b.buffers {
@@ -118,7 +119,7 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 			return false, st
 		}
 		sets, removes := buf.Final()
-		todo = append(todo, work{table: Table{Server: srv, DB: tgt.DB}, remote: r, sets: sets, removes: removes})
+		todo = append(todo, work{table: Table{Server: srv, DB: tgt.DB}, remote: r, sets: sets, removes: removes, clears: buf.Clears()})
 	}
 	if len(todo) == 0 {
 		return false, nil
@@ -129,6 +130,9 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 	})
 	b.commit = startOp(func(ctx context.Context) *Status {
 		for _, w := range todo {
+			if st := applyClears(ctx, w.table, w.remote, w.clears); st != nil {
+				return st
+			}
 			if st := applyWrites(ctx, w.table, w.remote, w.sets, w.removes); st != nil {
 				return st
 			}

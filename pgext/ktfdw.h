@@ -99,4 +99,23 @@ extern TupleTableSlot **ktfdw_ExecForeignBatchInsert(EState *estate, ResultRelIn
 /* xact.c */
 extern void ktfdw_register_xact_callbacks(void);
 
+/* task.c: a Go handle doing KT I/O for a utility command */
+typedef struct KtTask
+{
+	uintptr_t	handle;			/* 0 once released */
+	KtBatch		batch;			/* malloc'd by Go; freed by ktfdw_task_done */
+	size_t		pos;			/* read offset in batch */
+	MemoryContextCallback on_reset;
+} KtTask;
+
+extern KtTask *ktfdw_task_new(void);
+extern void ktfdw_task_done(KtTask *t);
+extern const char *ktfdw_task_field(KtTask *t, uint32 *len);
+
+/* truncate.c, import.c, analyze.c */
+extern void ktfdw_ExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs);
+extern List *ktfdw_ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+extern bool ktfdw_AnalyzeForeignTable(Relation rel, AcquireSampleRowsFunc *func,
+									  BlockNumber *totalpages);
+
 #endif							/* KTFDW_H */

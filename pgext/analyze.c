@@ -1,0 +1,70 @@
+/*
+ * analyze.c: ANALYZE of a kt_fdw table. Go samples up to targrows records
+ * (reservoir sampling over the keys, then one get_bulk of the sample) and
+ * reports KT's record count; C turns the sample into heap tuples.
+ */
+#include "ktfdw.h"
+
+#include "access/htup_details.h"
+#include "miscadmin.h"
+
+static int
+acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
+					double *totalrows, double *totaldeadrows)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *values = palloc0(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+	KtTableInfo info;
+	KtStatus	st = {0};
+	KtTask	   *task;
+	uintptr_t	h = 0;
+	double		total = 0;
+	int			n = 0;
+	int			rc;
+
+	ktfdw_table_info(rel, &info);
+	task = ktfdw_task_new();
+	GOCALL(rc = ktfdw_analyze_begin(&info.table, targrows, &h, &st));
+	ktfdw_check(rc, &st);
+	task->handle = h;
+	for (;;)
+	{
+		GOCALL(rc = ktfdw_analyze_wait(task->handle, KT_POLL_MS, &task->batch, &total, &st));
+		if (rc != KT_PENDING)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+	ktfdw_check(rc, &st);
+
+	memset(nulls, true, sizeof(bool) * desc->natts);
+	nulls[info.key_attno - 1] = false;
+	nulls[info.val_attno - 1] = false;
+	while (n < task->batch.nrows && n < targrows)
+	{
+		uint32		keylen,
+					vallen;
+		const char *key = ktfdw_task_field(task, &keylen);
+		const char *val = ktfdw_task_field(task, &vallen);
+
+		values[info.key_attno - 1] = ktfdw_bytes_datum(info.key_type, key, keylen);
+		values[info.val_attno - 1] = ktfdw_bytes_datum(info.val_type, val, vallen);
+		rows[n++] = heap_form_tuple(desc, values, nulls);
+	}
+	ktfdw_task_done(task);
+
+	*totalrows = Max(total, n);
+	*totaldeadrows = 0;
+	ereport(elevel,
+			(errmsg("\"%s\": KT database holds %.0f records, %d rows in sample",
+					RelationGetRelationName(rel), *totalrows, n)));
+	return n;
+}
+
+bool
+ktfdw_AnalyzeForeignTable(Relation rel, AcquireSampleRowsFunc *func, BlockNumber *totalpages)
+{
+	*func = acquire_sample_rows;
+	*totalpages = 1;			/* KT has no pages; only the row count matters */
+	return true;
+}

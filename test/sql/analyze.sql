@@ -1,0 +1,28 @@
+-- ANALYZE samples KT records so the planner has statistics; the row count
+-- is KT's own (status count).
+\set SHOW_CONTEXT never
+DO $$ BEGIN DELETE FROM kt_test; DELETE FROM kt_bin; END $$;
+SELECT reltuples FROM pg_class WHERE relname = 'kt_test';
+INSERT INTO kt_test SELECT 'k' || g, 'v' || (g % 10) FROM generate_series(1, 500) g;
+ANALYZE kt_test;
+SELECT reltuples FROM pg_class WHERE relname = 'kt_test';
+SELECT attname, null_frac, n_distinct FROM pg_stats
+  WHERE tablename = 'kt_test' ORDER BY attname;
+SELECT most_common_vals FROM pg_stats
+  WHERE tablename = 'kt_test' AND attname = 'value';
+
+-- a sample smaller than the table (statistics target 1: 300 rows)
+INSERT INTO kt_bin SELECT int4send(g), int4send(g % 7) FROM generate_series(1, 2000) g;
+ALTER FOREIGN TABLE kt_bin ALTER COLUMN value SET STATISTICS 1;
+ALTER FOREIGN TABLE kt_bin ALTER COLUMN key SET STATISTICS 1;
+ANALYZE VERBOSE kt_bin;
+SELECT reltuples FROM pg_class WHERE relname = 'kt_bin';
+SELECT attname, n_distinct FROM pg_stats WHERE tablename = 'kt_bin' ORDER BY attname;
+ALTER FOREIGN TABLE kt_bin ALTER COLUMN value SET STATISTICS -1;
+ALTER FOREIGN TABLE kt_bin ALTER COLUMN key SET STATISTICS -1;
+
+-- an empty database
+DELETE FROM kt_bin;
+ANALYZE kt_bin;
+SELECT reltuples FROM pg_class WHERE relname = 'kt_bin';
+DELETE FROM kt_test;
