@@ -21,6 +21,7 @@ type Table struct {
 	DB       string
 	KeyBytea bool
 	ValBytea bool
+	ReadOnly bool // option readonly on the table or its server (readonly.go)
 }
 
 // Target identifies one transaction buffer: one KT database on one server.

@@ -5,11 +5,15 @@
  */
 #include "ktfdw.h"
 
+#include "access/table.h"
 #include "access/xact.h"
 #include "executor/executor.h"
+#include "foreign/foreign.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/appendinfo.h"
+#include "optimizer/pathnode.h"
+#include "parser/parsetree.h"
 #include "utils/memutils.h"
 
 typedef struct KtModifyState
@@ -55,11 +59,58 @@ ktfdw_AddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 	add_identity_var(root, rtindex, target_relation, info.val_attno, "kt_value");
 }
 
+static const char *
+command_name(CmdType cmd)
+{
+	switch (cmd)
+	{
+		case CMD_INSERT:
+			return "INSERT";
+		case CMD_UPDATE:
+			return "UPDATE";
+		case CMD_DELETE:
+			return "DELETE";
+		default:
+			return "MODIFY";
+	}
+}
+
+/*
+ * Option readonly (fdw/readonly.go): is cmd allowed on rel? Raises the
+ * refusal when raise, else only answers. Reads the options only, so it is
+ * safe where a malformed table must not raise (IsForeignRelUpdatable).
+ */
+static bool
+check_writable(Relation rel, CmdType cmd, bool raise)
+{
+	ForeignTable *ft = GetForeignTable(RelationGetRelid(rel));
+	ForeignServer *srv = GetForeignServer(ft->serverid);
+	KtOptions	so,
+				to;
+	KtStatus	st = {0};
+	int			rc;
+
+	ktfdw_options(srv->options, &so);
+	ktfdw_options(ft->options, &to);
+	GOCALL(rc = ktfdw_check_writable(&so, &to, srv->servername, RelationGetRelationName(rel),
+									 (char *) command_name(cmd), raise ? &st : NULL));
+	if (raise)
+		ktfdw_check(rc, &st);
+	return rc == KT_OK;
+}
+
 /* fdw_private = (on_conflict_do_nothing as Integer) */
 List *
 ktfdw_PlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 						Index resultRelation, int subplan_index)
 {
+	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
+	Relation	rel = table_open(rte->relid, NoLock);
+
+	/* readonly: refused at plan time, before anything is sent */
+	check_writable(rel, plan->operation, true);
+	table_close(rel, NoLock);
+
 	if (plan->onConflictAction == ONCONFLICT_UPDATE)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -68,7 +119,7 @@ ktfdw_PlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 }
 
 static void
-begin_modify(ResultRelInfo *rinfo, bool on_conflict_nothing, Plan *subplan)
+begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *subplan)
 {
 	KtModifyState *m = palloc0(sizeof(KtModifyState));
 	KtStatus	st = {0};
@@ -76,6 +127,7 @@ begin_modify(ResultRelInfo *rinfo, bool on_conflict_nothing, Plan *subplan)
 	int			rc;
 
 	ktfdw_table_info(rinfo->ri_RelationDesc, &m->info);
+	check_writable(rinfo->ri_RelationDesc, cmd, true);	/* again: cached plans, COPY */
 	if (subplan)
 	{
 		m->key_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "kt_key");
@@ -105,7 +157,7 @@ ktfdw_BeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		if (!AttributeNumberIsValid(ExecFindJunkAttributeInTlist(subplan->targetlist, "kt_key")))
 			elog(ERROR, "kt_fdw: could not find junk kt_key column");
 	}
-	begin_modify(rinfo, intVal(linitial(fdw_private)) != 0, subplan);
+	begin_modify(rinfo, mtstate->operation, intVal(linitial(fdw_private)) != 0, subplan);
 }
 
 /* COPY FROM and tuple routing into a partition that is a kt_fdw table. */
@@ -116,7 +168,7 @@ ktfdw_BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 
 	if (mtstate && mtstate->ps.plan)
 		nothing = ((ModifyTable *) mtstate->ps.plan)->onConflictAction == ONCONFLICT_NOTHING;
-	begin_modify(rinfo, nothing, NULL);
+	begin_modify(rinfo, CMD_INSERT, nothing, NULL);
 }
 
 void
@@ -132,9 +184,12 @@ ktfdw_EndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 	ktfdw_EndForeignModify(estate, rinfo);
 }
 
+/* A readonly table is not updatable: Postgres then refuses writes itself (55000). */
 int
 ktfdw_IsForeignRelUpdatable(Relation rel)
 {
+	if (!check_writable(rel, CMD_INSERT, false))
+		return 0;
 	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
 }
 

@@ -96,6 +96,7 @@ func goTable(t *C.KtTable) (fdw.Table, *fdw.Status) {
 		DB:       to.DB,
 		KeyBytea: t.key_bytea != 0,
 		ValBytea: t.val_bytea != 0,
+		ReadOnly: readOnly(t),
 	}, nil
 }
 
