@@ -10,6 +10,7 @@ import (
 // Every operation the FDW sends is idempotent (get, get_bulk, match_prefix,
 // set_bulk, remove_bulk), so the retry cannot apply anything twice.
 func call(ctx context.Context, oc OpContext, fn func(ctx context.Context) error) *Status {
+	ctx = withWritePin(ctx) // a write's retry stays on its host (failover.go)
 	err := withTimeout(ctx, oc.Timeout, fn)
 	if err != nil && Classify(err) == FailBroken && ctx.Err() == nil {
 		err = withTimeout(ctx, oc.Timeout, fn)

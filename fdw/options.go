@@ -62,7 +62,7 @@ var validOptions = map[Catalog]map[string]optionChecker{
 	CatalogUserMapping: {},
 	CatalogColumn:      {},
 	CatalogServer: {
-		"host":            checkHost,
+		"host":            checkHostList,
 		"port":            checkPort,
 		"timeout":         checkDuration,
 		"connect_timeout": checkDuration,
@@ -119,10 +119,6 @@ func Validate(c Catalog, opts []Option) *Status {
 		return checkTLSCombination(opts)
 	}
 	return nil
-}
-
-func checkHost(v string) (bool, string) {
-	return strings.TrimSpace(v) != "" && !strings.ContainsAny(v, " \t\r\n"), "The host must be a host name or an IP address."
 }
 
 func checkPort(v string) (bool, string) {
@@ -191,11 +187,9 @@ type ServerOptions struct {
 }
 
 // Addr is host:port.
+// With a failover list (failover.go) it is every host:port, comma-separated.
 func (s ServerOptions) Addr() string {
-	if strings.Contains(s.Host, ":") && !strings.HasPrefix(s.Host, "[") {
-		return fmt.Sprintf("[%s]:%d", s.Host, s.Port)
-	}
-	return fmt.Sprintf("%s:%d", s.Host, s.Port)
+	return strings.Join(s.Addrs(), ",")
 }
 
 // ParseServerOptions validates and parses a server's options, filling defaults.

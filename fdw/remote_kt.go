@@ -12,8 +12,21 @@ import (
 // ktRemote adapts *kt.Client to Remote.
 type ktRemote struct{ c *kt.Client }
 
-// DialKT makes a KT client for a server's options. It does no I/O.
+// DialKT makes a KT client for a server's options. It does no I/O. A host
+// list gets one client per host behind a failover Remote (failover.go).
 func DialKT(o ServerOptions) (Remote, error) {
+	if addrs := o.Addrs(); len(addrs) > 1 {
+		return newFailover(addrs, func(addr string) (Remote, error) {
+			one := o
+			host, port := splitHostEntry(addr, o.Port)
+			one.Host, one.Port = host, port
+			return dialOneKT(one)
+		})
+	}
+	return dialOneKT(o)
+}
+
+func dialOneKT(o ServerOptions) (Remote, error) {
 	connect := o.ConnectTimeout
 	if connect == 0 {
 		connect = math.MaxInt64 // "no limit" (kt would take 0 as its default)

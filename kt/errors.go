@@ -27,6 +27,12 @@ var (
 	ErrBinary = errors.New("binary protocol error reply")
 )
 
+// ErrMaybeSent marks a failure to connect that followed an attempt on a
+// pooled connection which broke before any reply: that attempt may have
+// delivered the request, so the operation may have been applied although
+// the error says the connection was refused.
+var ErrMaybeSent = errors.New("request may have been sent on a broken pooled connection")
+
 // ServerError is any answer of the server that is not a success: a non-2xx
 // HTTP status (Message is the ERROR text) or the binary error byte (Status 0).
 type ServerError struct {

@@ -3,6 +3,8 @@ package kt
 import (
 	"context"
 	"sync"
+
+	"github.com/cockroachdb/errors"
 )
 
 // pool keeps up to max idle keep-alive connections. Connections in use are
@@ -85,6 +87,10 @@ func (c *Client) do(ctx context.Context, op string, idempotent bool, fn func(*co
 			cn, err = c.dial(ctx, op) // the other idle ones may be stale too
 		}
 		if err != nil {
+			if attempt > 0 {
+				// the stale connection may have carried the request
+				return errors.Mark(err, ErrMaybeSent)
+			}
 			return err
 		}
 		err = cn.run(ctx, c.cfg.OpTimeout, fn)

@@ -1,0 +1,283 @@
+package fdw
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/errors"
+
+	"github.com/kt-fdw/kt_fdw/kt"
+)
+
+// Failover: the host option may list several KT servers ("kt1,kt2:1979", a
+// dual-master pair for example). Every operation goes to the first healthy
+// host in list order; a host that failed is skipped for a back-off (1 s,
+// doubling up to 30 s) and then tried first again.
+//
+//   - Reads (get, get_bulk, match_prefix) are retried once on another host
+//     after a connection failure (refused, broken, TLS rejected).
+//   - Writes (set_bulk, remove_bulk at commit) move to another host only when
+//     they provably did not reach the first one: no connection could be made
+//     (refused, connect timeout, TLS handshake refused) and no pooled
+//     connection broke before (kt.ErrMaybeSent). A write that may have been
+//     applied is retried only on the same host (call's one retry): the records
+//     are final values, so repeating them there is harmless, while repeating
+//     them on the other master is not: the first master's copy would reach the
+//     second through replication later, after (and over) changes committed
+//     in between.
+const (
+	failoverBackoffMin = time.Second
+	failoverBackoffMax = 30 * time.Second
+)
+
+// Addrs lists the host:port of every host of the host option; an entry may
+// carry its own port ("kt2:1979", "[::1]:1979"), else the port option applies.
+func (s ServerOptions) Addrs() []string {
+	var out []string
+	for _, entry := range strings.Split(s.Host, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		host, port := splitHostEntry(entry, s.Port)
+		out = append(out, net.JoinHostPort(host, strconv.Itoa(port)))
+	}
+	if len(out) == 0 {
+		out = append(out, net.JoinHostPort(DefaultHost, strconv.Itoa(s.Port)))
+	}
+	return out
+}
+
+// splitHostEntry parses "host", "host:port", "[v6]" or "[v6]:port"; a bare
+// IPv6 address ("::1") is a host without port.
+func splitHostEntry(entry string, defPort int) (string, int) {
+	if h, p, err := net.SplitHostPort(entry); err == nil {
+		if n, err := parsePort(p); err == nil {
+			return h, n
+		}
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(entry, "["), "]"), defPort
+}
+
+// checkHostList validates the host option: one or more comma-separated
+// hosts, each optionally with :port.
+func checkHostList(v string) (bool, string) {
+	const accepted = "The host must be a host name or IP address, or a comma-separated list of them for failover (each may carry :port)."
+	if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\t\r\n\x00") {
+		return false, accepted
+	}
+	for _, entry := range strings.Split(v, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" || strings.ContainsAny(entry, " /") {
+			return false, accepted
+		}
+		if h, p, err := net.SplitHostPort(entry); err == nil {
+			if _, err := parsePort(p); err != nil || h == "" {
+				return false, accepted
+			}
+		} else if strings.Count(entry, ":") == 1 {
+			return false, accepted // "host:" or "host:x"
+		}
+	}
+	return true, accepted
+}
+
+// failoverHost is one host of a list and its health.
+type failoverHost struct {
+	addr      string
+	remote    Remote
+	fails     int
+	downUntil time.Time
+}
+
+// failoverRemote spreads a Remote over several hosts. Methods it does not
+// wrap (added to Remote later) go to the first host through the embedded
+// Remote.
+type failoverRemote struct {
+	Remote
+	mu        sync.Mutex
+	hosts     []*failoverHost
+	now       func() time.Time
+	current   string // host of the last success
+	failovers int64  // operations served by another host after a failure
+}
+
+// newFailover makes a Remote over addrs, dialling each with dial (no I/O).
+func newFailover(addrs []string, dial func(addr string) (Remote, error)) (*failoverRemote, error) {
+	f := &failoverRemote{now: time.Now}
+	for _, a := range addrs {
+		r, err := dial(a)
+		if err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+		f.hosts = append(f.hosts, &failoverHost{addr: a, remote: r})
+	}
+	f.Remote = f.hosts[0].remote
+	f.current = addrs[0]
+	return f, nil
+}
+
+// order is the hosts to try: healthy ones in list order, then the others.
+func (f *failoverRemote) order() []*failoverHost {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	var up, down []*failoverHost
+	for _, h := range f.hosts {
+		if now.Before(h.downUntil) {
+			down = append(down, h)
+		} else {
+			up = append(up, h)
+		}
+	}
+	return append(up, down...)
+}
+
+func (f *failoverRemote) markDown(h *failoverHost) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h.fails++
+	backoff := failoverBackoffMin << min(h.fails-1, 5)
+	h.downUntil = f.now().Add(min(backoff, failoverBackoffMax))
+}
+
+func (f *failoverRemote) markUp(h *failoverHost, failedOver bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h.fails, h.downUntil = 0, time.Time{}
+	f.current = h.addr
+	if failedOver {
+		f.failovers++
+	}
+}
+
+// run does fn on h and keeps h's health. Only failures to connect and
+// broken connections count against a host; a KT error reply does not.
+func (f *failoverRemote) run(h *failoverHost, failedOver bool, fn func(Remote) error) error {
+	err := fn(h.remote)
+	switch {
+	case err == nil:
+		f.markUp(h, failedOver)
+	case isConnFailure(err):
+		f.markDown(h)
+	}
+	return err
+}
+
+func isConnFailure(err error) bool {
+	k := Classify(err)
+	return k == FailConnect || k == FailBroken
+}
+
+// provablyUnsent: the request cannot have reached the host's KT.
+func provablyUnsent(err error) bool {
+	return Classify(err) == FailConnect && !errors.Is(err, kt.ErrMaybeSent)
+}
+
+func (f *failoverRemote) read(ctx context.Context, fn func(Remote) error) error {
+	hosts := f.order()
+	err := f.run(hosts[0], false, fn)
+	if err == nil || ctx.Err() != nil || len(hosts) < 2 || !isConnFailure(err) {
+		return err
+	}
+	return f.run(hosts[1], true, fn)
+}
+
+func (f *failoverRemote) write(ctx context.Context, fn func(Remote) error) error {
+	pin := pinOf(ctx)
+	if pin != nil && pin.host != nil {
+		return f.run(pin.host, false, fn) // the request may be there already
+	}
+	var err error
+	for i, h := range f.order() {
+		if err = f.run(h, i > 0, fn); err == nil || ctx.Err() != nil || !provablyUnsent(err) {
+			if err != nil && pin != nil {
+				pin.host = h
+			}
+			return err
+		}
+	}
+	return err
+}
+
+func (f *failoverRemote) Get(ctx context.Context, db string, key []byte) (v []byte, found bool, err error) {
+	err = f.read(ctx, func(r Remote) error {
+		var e error
+		v, found, e = r.Get(ctx, db, key)
+		return e
+	})
+	return v, found, err
+}
+
+func (f *failoverRemote) GetBulk(ctx context.Context, db string, keys [][]byte) (recs []Record, err error) {
+	err = f.read(ctx, func(r Remote) error {
+		var e error
+		recs, e = r.GetBulk(ctx, db, keys)
+		return e
+	})
+	return recs, err
+}
+
+func (f *failoverRemote) AllKeys(ctx context.Context, db string) (keys [][]byte, err error) {
+	err = f.read(ctx, func(r Remote) error {
+		var e error
+		keys, e = r.AllKeys(ctx, db)
+		return e
+	})
+	return keys, err
+}
+
+func (f *failoverRemote) SetBulk(ctx context.Context, db string, recs []Record) error {
+	return f.write(ctx, func(r Remote) error { return r.SetBulk(ctx, db, recs) })
+}
+
+func (f *failoverRemote) RemoveBulk(ctx context.Context, db string, keys [][]byte) error {
+	return f.write(ctx, func(r Remote) error { return r.RemoveBulk(ctx, db, keys) })
+}
+
+func (f *failoverRemote) Close() error {
+	for _, h := range f.hosts {
+		_ = h.remote.Close()
+	}
+	return nil
+}
+
+// HostState is one host of a failover list, for kt_fdw_server_stats().
+type HostState struct {
+	Addr string
+	Down bool // in back-off after a failure
+}
+
+// FailoverState reports the host in use, the failovers so far and each host.
+func (f *failoverRemote) FailoverState() (current string, failovers int64, hosts []HostState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	for _, h := range f.hosts {
+		hosts = append(hosts, HostState{Addr: h.addr, Down: now.Before(h.downUntil)})
+	}
+	return f.current, f.failovers, hosts
+}
+
+// writePin remembers, for one call (with its retry), the host a write may
+// have reached, so that the retry goes nowhere else.
+type writePin struct{ host *failoverHost }
+
+type writePinKey struct{}
+
+func withWritePin(ctx context.Context) context.Context {
+	return context.WithValue(ctx, writePinKey{}, &writePin{})
+}
+
+func pinOf(ctx context.Context) *writePin {
+	p, _ := ctx.Value(writePinKey{}).(*writePin)
+	return p
+}
+
+func (h *failoverHost) String() string { return fmt.Sprintf("%s (fails %d)", h.addr, h.fails) }
