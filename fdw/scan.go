@@ -1,8 +1,8 @@
 package fdw
 
 import (
+	"bytes"
 	"context"
-	"sort"
 	"time"
 )
 
@@ -44,26 +44,42 @@ func NewScan(be *Backend, t Table) *Scan {
 // Start (re)starts the scan: a point lookup when pointGet, else a full scan.
 // A point lookup of a NULL key (key == nil) returns nothing.
 func (s *Scan) Start(pointGet bool, key []byte) *Status {
+	if !pointGet {
+		return s.StartSpec(ScanSpec{Kind: ScanFull})
+	}
+	if key == nil {
+		return s.StartSpec(ScanSpec{Kind: ScanGet, Empty: true})
+	}
+	return s.StartSpec(ScanSpec{Kind: ScanGet, Keys: [][]byte{key}})
+}
+
+// StartSpec (re)starts the scan with the access path of spec.
+func (s *Scan) StartSpec(spec ScanSpec) *Status {
 	s.Close()
 	s.eof = false
-	var snap map[string]Change
-	if pointGet {
-		if key == nil {
-			s.eof = true
-			return nil
-		}
-		if c, ok := s.be.lookup(s.table, key); ok {
+	spec.normalize()
+	if spec.Empty {
+		s.eof = true
+		return nil
+	}
+	if spec.Kind == ScanGet {
+		if c, ok := s.be.lookup(s.table, spec.Keys[0]); ok {
 			// The buffer decides; KT is not asked.
 			s.out = make(chan scanItem, 1)
 			if !c.Removed {
-				s.out <- scanItem{rows: []Record{{Key: append([]byte(nil), key...), Value: c.Value}}}
+				s.out <- scanItem{rows: []Record{{Key: bytes.Clone(spec.Keys[0]), Value: c.Value}}}
 			}
 			close(s.out)
 			return nil
 		}
 	}
-	if !pointGet {
+	var (
+		snap    map[string]Change
+		cleared [][]byte
+	)
+	if spec.Kind != ScanGet {
 		snap = s.be.snapshot(s.table)
+		cleared = s.be.cleared(s.table) // TRUNCATE in this transaction (clear.go)
 	}
 	r, st := s.be.remote(s.table.Server)
 	if st != nil {
@@ -73,21 +89,28 @@ func (s *Scan) Start(pointGet bool, key []byte) *Status {
 	s.cancel = cancel
 	out := make(chan scanItem, 2)
 	s.out = out
-	key = append([]byte(nil), key...)
+	spec.Keys = cloneKeys(spec.Keys)
+	spec.Prefix = bytes.Clone(spec.Prefix)
+	spec.Lo.Key, spec.Hi.Key = bytes.Clone(spec.Lo.Key), bytes.Clone(spec.Hi.Key)
+	p := &producer{ctx: ctx, out: out, r: r, table: s.table, spec: spec, cleared: cleared}
 	go func() {
 		defer close(out)
 		defer func() {
-			if p := recover(); p != nil {
-				send(ctx, out, scanItem{st: PanicStatus(p)})
+			if rec := recover(); rec != nil {
+				send(ctx, out, scanItem{st: PanicStatus(rec)})
 			}
 		}()
-		if pointGet {
-			s.produceGet(ctx, out, r, key)
-		} else {
-			s.produceAll(ctx, out, r, snap)
-		}
+		p.run(snap)
 	}()
 	return nil
+}
+
+func cloneKeys(keys [][]byte) [][]byte {
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		out[i] = bytes.Clone(k)
+	}
+	return out
 }
 
 func send(ctx context.Context, ch chan<- scanItem, it scanItem) bool {
@@ -96,73 +119,6 @@ func send(ctx context.Context, ch chan<- scanItem, it scanItem) bool {
 		return true
 	case <-ctx.Done():
 		return false
-	}
-}
-
-func (s *Scan) produceGet(ctx context.Context, out chan<- scanItem, r Remote, key []byte) {
-	var (
-		val   []byte
-		found bool
-	)
-	st := call(ctx, s.table.opContext("get"), func(ctx context.Context) error {
-		var err error
-		val, found, err = r.Get(ctx, s.table.DB, key)
-		return err
-	})
-	switch {
-	case st != nil:
-		send(ctx, out, scanItem{st: st})
-	case found:
-		send(ctx, out, scanItem{rows: []Record{{Key: key, Value: val}}})
-	}
-}
-
-func (s *Scan) produceAll(ctx context.Context, out chan<- scanItem, r Remote, snap map[string]Change) {
-	var keys [][]byte
-	if st := call(ctx, s.table.opContext("match_prefix"), func(ctx context.Context) error {
-		var err error
-		keys, err = r.AllKeys(ctx, s.table.DB)
-		return err
-	}); st != nil {
-		send(ctx, out, scanItem{st: st})
-		return
-	}
-	// Keys with a buffered change come from the buffer, not from KT.
-	if len(snap) > 0 {
-		kept := keys[:0]
-		for _, k := range keys {
-			if _, ok := snap[string(k)]; !ok {
-				kept = append(kept, k)
-			}
-		}
-		keys = kept
-	}
-	for i := 0; i < len(keys); i += ScanBatch {
-		chunk := keys[i:min(i+ScanBatch, len(keys))]
-		var recs []Record
-		if st := call(ctx, s.table.opContext("get_bulk"), func(ctx context.Context) error {
-			var err error
-			recs, err = r.GetBulk(ctx, s.table.DB, chunk)
-			return err
-		}); st != nil {
-			send(ctx, out, scanItem{st: st})
-			return
-		}
-		if len(recs) > 0 && !send(ctx, out, scanItem{rows: recs}) {
-			return
-		}
-	}
-	var buffered []Record
-	for k, c := range snap {
-		if !c.Removed {
-			buffered = append(buffered, Record{Key: []byte(k), Value: c.Value})
-		}
-	}
-	sort.Slice(buffered, func(i, j int) bool { return string(buffered[i].Key) < string(buffered[j].Key) })
-	for i := 0; i < len(buffered); i += ScanBatch {
-		if !send(ctx, out, scanItem{rows: buffered[i:min(i+ScanBatch, len(buffered))]}) {
-			return
-		}
 	}
 }
 

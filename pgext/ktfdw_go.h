@@ -18,6 +18,12 @@ enum
 	KT_EOF = 4					/* scan has no more rows */
 };
 
+/* Counters ktfdw_stats() fills: the columns of kt_fdw_stats(). */
+enum
+{
+	KT_STATS_N = 4
+};
+
 /* An error to raise. Strings are malloc'd by Go and freed by C. */
 typedef struct KtStatus
 {
@@ -59,6 +65,50 @@ typedef struct KtBatch
 	size_t		len;
 	int			nrows;
 } KtBatch;
+
+/* Access paths of a scan (fdw.ScanKind). */
+enum
+{
+	KT_SCAN_FULL = 0,
+	KT_SCAN_GET = 1,			/* key = v */
+	KT_SCAN_KEYS = 2,			/* key IN (...) / key = ANY(...) */
+	KT_SCAN_PREFIX = 3,			/* key LIKE 'p%' / starts_with(key, 'p') */
+	KT_SCAN_RANGE = 4			/* key > / >= / < / <= v (key-ordered DB) */
+};
+
+/* One end of a key range. */
+typedef struct KtBound
+{
+	int			set;			/* 0: unbounded */
+	int			exclusive;
+	const char *key;
+	size_t		len;
+} KtBound;
+
+/* What a scan reads; the values were evaluated by C, Go copies them. */
+typedef struct KtScanSpec
+{
+	int			kind;
+	int			nkeys;			/* GET: 1; KEYS: the array's non-NULL elements */
+	const char **keys;
+	const size_t *klens;
+	const char *prefix;			/* PREFIX: the prefix, or a LIKE pattern */
+	size_t		prefixlen;
+	int			prefix_is_like;
+	KtBound		lo,
+				hi;
+	int64_t		limit;			/* > 0: the query needs at most this many rows */
+	int			ordered;		/* the KT database is key-ordered */
+	int			empty;			/* a NULL in a key condition: no rows */
+} KtScanSpec;
+
+/* Plan-time facts about a table, from its options (no KT I/O). */
+typedef struct KtTablePlan
+{
+	int			ordered;
+	int			batch_size;
+	double		rows;			/* records seen by a recent full scan; < 0 unknown */
+} KtTablePlan;
 
 /* Poll interval: no Go call blocks longer than this (DESIGN.md rule 7). */
 #define KT_POLL_MS 20

@@ -7,16 +7,21 @@
 
 #include <stdlib.h>
 
+#include "ktfdw_plan.h"
+
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 typedef struct KtScanState
 {
 	uintptr_t	handle;			/* Go scan; 0 once released */
 	KtTableInfo info;
-	bool		point_get;
-	ExprState  *key_state;		/* the key value of a get */
+	KtScanSpec	spec;			/* kind, bounds, limit; values filled per start */
+	List	   *exprs;			/* ExprStates of fdw_exprs (key values) */
 	bool		started;
 	bool		eof;
 	KtBatch		batch;			/* malloc'd by Go; freed here */
@@ -64,9 +69,15 @@ ktfdw_BeginForeignScan(ForeignScanState *node, int eflags)
 
 	s = palloc0(sizeof(KtScanState));
 	ktfdw_table_info(node->ss.ss_currentRelation, &s->info);
-	s->point_get = intVal(linitial(fs->fdw_private)) != 0;
-	if (s->point_get)
-		s->key_state = ExecInitExpr(linitial(fs->fdw_exprs), (PlanState *) node);
+	s->spec.kind = intVal(list_nth(fs->fdw_private, KT_PRIV_KIND));
+	s->spec.prefix_is_like = intVal(list_nth(fs->fdw_private, KT_PRIV_PREFIX_IS_LIKE));
+	s->spec.lo.set = intVal(list_nth(fs->fdw_private, KT_PRIV_LO)) != 0;
+	s->spec.lo.exclusive = intVal(list_nth(fs->fdw_private, KT_PRIV_LO)) == 2;
+	s->spec.hi.set = intVal(list_nth(fs->fdw_private, KT_PRIV_HI)) != 0;
+	s->spec.hi.exclusive = intVal(list_nth(fs->fdw_private, KT_PRIV_HI)) == 2;
+	s->spec.ordered = intVal(list_nth(fs->fdw_private, KT_PRIV_ORDERED));
+	s->spec.limit = intVal(list_nth(fs->fdw_private, KT_PRIV_LIMIT));
+	s->exprs = ExecInitExprList(fs->fdw_exprs, (PlanState *) node);
 
 	s->on_reset.func = scan_on_reset;
 	s->on_reset.arg = s;
@@ -78,23 +89,96 @@ ktfdw_BeginForeignScan(ForeignScanState *node, int eflags)
 	s->handle = h;
 }
 
+/* Evaluate the i-th key value; false when it is NULL. */
+static bool
+eval_value(ForeignScanState *node, KtScanState *s, int i, const char **data, size_t *len)
+{
+	bool		isnull;
+	Datum		d = ExecEvalExpr(list_nth(s->exprs, i), node->ss.ps.ps_ExprContext, &isnull);
+
+	if (isnull)
+		return false;
+	ktfdw_datum_bytes(d, data, len);
+	return true;
+}
+
+/* The non-NULL elements of an IN list / ANY array, into spec. */
+static void
+eval_keys(ForeignScanState *node, KtScanState *s)
+{
+	bool		isnull;
+	Datum		d = ExecEvalExpr(linitial(s->exprs), node->ss.ps.ps_ExprContext, &isnull);
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	const char **keys;
+	size_t	   *klens;
+
+	s->spec.nkeys = 0;
+	if (isnull)
+		return;
+	arr = DatumGetArrayTypeP(d);
+	get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign, &elems, &nulls, &n);
+	keys = palloc(sizeof(char *) * Max(n, 1));
+	klens = palloc(sizeof(size_t) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			continue;
+		ktfdw_datum_bytes(elems[i], &keys[s->spec.nkeys], &klens[s->spec.nkeys]);
+		s->spec.nkeys++;
+	}
+	s->spec.keys = keys;
+	s->spec.klens = klens;
+}
+
 static void
 start_scan(ForeignScanState *node, KtScanState *s)
 {
 	KtStatus	st = {0};
-	const char *key = NULL;
-	size_t		keylen = 0;
-	bool		keynull = true;
+	KtScanSpec *spec = &s->spec;
+	int			i = 0;
 	int			rc;
 
-	if (s->point_get)
+	/* Runs in the per-tuple context: the evaluated values die with it. */
+	spec->empty = 0;
+	spec->nkeys = 0;
+	switch (spec->kind)
 	{
-		Datum		d = ExecEvalExpr(s->key_state, node->ss.ps.ps_ExprContext, &keynull);
+		case KT_SCAN_GET:
+			{
+				const char **key = palloc(sizeof(char *));
+				size_t	   *len = palloc(sizeof(size_t));
 
-		if (!keynull)
-			ktfdw_datum_bytes(d, &key, &keylen);
+				if (eval_value(node, s, 0, key, len))
+					spec->nkeys = 1;
+				else
+					spec->empty = 1;	/* key = NULL */
+				spec->keys = key;
+				spec->klens = len;
+			}
+			break;
+		case KT_SCAN_KEYS:
+			eval_keys(node, s);
+			spec->empty = spec->nkeys == 0;
+			break;
+		case KT_SCAN_PREFIX:
+			if (!eval_value(node, s, 0, &spec->prefix, &spec->prefixlen))
+				spec->empty = 1;
+			break;
+		case KT_SCAN_RANGE:
+			if (spec->lo.set && !eval_value(node, s, i++, &spec->lo.key, &spec->lo.len))
+				spec->empty = 1;
+			if (spec->hi.set && !eval_value(node, s, i++, &spec->hi.key, &spec->hi.len))
+				spec->empty = 1;
+			break;
 	}
-	GOCALL(rc = ktfdw_scan_start(s->handle, s->point_get, (char *) key, keylen, keynull, &st));
+	GOCALL(rc = ktfdw_scan_start_spec(s->handle, spec, &st));
 	ktfdw_check(rc, &st);
 	s->started = true;
 	s->eof = false;

@@ -1,0 +1,76 @@
+package fdw
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Options that shape access paths (issue 6). They live in their own file
+// and register themselves, so the option table stays one list per catalog.
+
+// DefaultBatchSize is the rows per ExecForeignBatchInsert (one get_bulk
+// duplicate check each) when no batch_size option is set.
+const DefaultBatchSize = 100
+
+// MaxBatchSize bounds batch_size (rows Postgres buffers per batch insert).
+const MaxBatchSize = 100000
+
+func init() {
+	validOptions[CatalogServer]["batch_size"] = checkBatchSize
+	validOptions[CatalogTable]["batch_size"] = checkBatchSize
+	validOptions[CatalogTable]["ordered"] = checkOrdered
+}
+
+// parseOnOff accepts what Postgres' defGetBoolean accepts.
+func parseOnOff(v string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true", "on", "yes", "1":
+		return true, true
+	case "false", "off", "no", "0":
+		return false, true
+	}
+	return false, false
+}
+
+func checkOrdered(v string) (bool, string) {
+	_, ok := parseOnOff(v)
+	return ok, "Use 'true' when the KT database keeps keys in order (a tree database such as '%' or *.kct), else 'false'."
+}
+
+func parseBatchSize(v string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	return n, err == nil && n >= 1 && n <= MaxBatchSize
+}
+
+func checkBatchSize(v string) (bool, string) {
+	_, ok := parseBatchSize(v)
+	return ok, "The batch_size must be an integer between 1 and " + strconv.Itoa(MaxBatchSize) + "."
+}
+
+// AccessOptions are the options the planner and executor read.
+type AccessOptions struct {
+	Ordered   bool // the KT database is key-ordered (table option ordered)
+	BatchSize int  // rows per batch insert: table, else server, else default
+}
+
+// ParseAccessOptions reads ordered and batch_size; the option lists have
+// passed the validator, so bad values cannot occur (they fall back to the
+// defaults).
+func ParseAccessOptions(server, table []Option) AccessOptions {
+	ao := AccessOptions{BatchSize: DefaultBatchSize}
+	for _, list := range [][]Option{server, table} { // table wins
+		for _, o := range list {
+			switch o.Name {
+			case "batch_size":
+				if n, ok := parseBatchSize(o.Value); ok {
+					ao.BatchSize = n
+				}
+			case "ordered":
+				if b, ok := parseOnOff(o.Value); ok {
+					ao.Ordered = b
+				}
+			}
+		}
+	}
+	return ao
+}

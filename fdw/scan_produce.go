@@ -1,0 +1,309 @@
+package fdw
+
+import (
+	"bytes"
+	"context"
+	"slices"
+)
+
+// cursorFirstBatch is the first cursor batch of a scan without a LIMIT;
+// batches double from there up to ScanBatch, so a scan that Postgres
+// stops early (LIMIT, EXISTS) has fetched little.
+const cursorFirstBatch = 64
+
+// producer runs in the scan's goroutine: it reads KT along the spec's
+// access path and sends batches of rows, with the transaction's buffered
+// writes merged in (read-your-writes).
+type producer struct {
+	ctx   context.Context
+	out   chan<- scanItem
+	r     Remote
+	table Table
+	spec  ScanSpec
+	snap  map[string]Change
+	// key prefixes the transaction cleared (TRUNCATE): KT records under
+	// them are gone for this transaction
+	cleared [][]byte
+	// buffered live records matching the spec, sorted; next is the first
+	// one not sent yet
+	buffered []Record
+	next     int
+	sent     int64 // rows sent, for Limit
+	fromKT   int64 // KT records sent, for the planner's row count
+}
+
+func (p *producer) run(snap map[string]Change) {
+	p.snap = snap
+	for k, c := range snap {
+		if !c.Removed && p.spec.matches([]byte(k)) {
+			p.buffered = append(p.buffered, Record{Key: []byte(k), Value: c.Value})
+		}
+	}
+	slices.SortFunc(p.buffered, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
+
+	var ok bool
+	switch {
+	case p.truncated():
+		ok = true // KT's rows are all gone for this transaction: nothing to ask
+	default:
+		ok = p.fromRemote()
+	}
+	if ok && p.spec.Kind == ScanFull && p.spec.Limit == 0 && len(p.cleared) == 0 {
+		rememberRowCount(p.table.Target(), p.fromKT+int64(len(p.buffered)))
+	}
+	if ok {
+		p.emit(nil, true)
+	}
+}
+
+// truncated: the transaction cleared the whole database (TRUNCATE).
+func (p *producer) truncated() bool {
+	for _, c := range p.cleared {
+		if len(c) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// fromRemote reads KT along the spec's access path.
+func (p *producer) fromRemote() (ok bool) {
+	switch p.spec.Kind {
+	case ScanGet:
+		ok = p.get()
+	case ScanKeys:
+		ok = p.keys(p.spec.Keys)
+	case ScanPrefix:
+		ok = p.prefix()
+	case ScanRange:
+		ok = p.cursor()
+	default:
+		if p.spec.Ordered {
+			ok = p.cursor() // a tree DB: memory bounded by the batch
+		} else {
+			ok = p.allKeys()
+		}
+	}
+	return ok
+}
+
+// fail sends st; the scan ends with it.
+func (p *producer) fail(st *Status) bool {
+	send(p.ctx, p.out, scanItem{st: st})
+	return false
+}
+
+// done reports whether Limit rows went out.
+func (p *producer) done() bool {
+	return p.spec.Limit > 0 && p.sent >= p.spec.Limit
+}
+
+// emit sends KT records (in key order when the spec is Ordered) with the
+// buffered records merged in: in order before and among them when Ordered,
+// else all at the end (last). KT records whose key has a buffered change
+// are dropped: the buffer decides. false when the scan must stop.
+func (p *producer) emit(recs []Record, last bool) bool {
+	if len(p.snap) > 0 || len(p.cleared) > 0 {
+		kept := recs[:0]
+		for _, r := range recs {
+			if _, ok := p.snap[string(r.Key)]; !ok && !coveredBy(r.Key, p.cleared) {
+				kept = append(kept, r)
+			}
+		}
+		recs = kept
+	}
+	p.fromKT += int64(len(recs))
+	take := 0
+	switch {
+	case last:
+		take = len(p.buffered) - p.next
+	case p.spec.Ordered && len(recs) > 0:
+		lastKey := recs[len(recs)-1].Key
+		for p.next+take < len(p.buffered) && bytes.Compare(p.buffered[p.next+take].Key, lastKey) < 0 {
+			take++
+		}
+	}
+	if take > 0 {
+		recs = append(recs, p.buffered[p.next:p.next+take]...)
+		p.next += take
+		if p.spec.Ordered {
+			slices.SortFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
+		}
+	}
+	for len(recs) > 0 {
+		n := min(len(recs), ScanBatch)
+		if p.spec.Limit > 0 {
+			n = int(min(int64(n), p.spec.Limit-p.sent))
+		}
+		if n <= 0 {
+			return false
+		}
+		if !send(p.ctx, p.out, scanItem{rows: recs[:n]}) {
+			return false
+		}
+		p.sent += int64(n)
+		recs = recs[n:]
+	}
+	return !p.done()
+}
+
+func (p *producer) get() bool {
+	key := p.spec.Keys[0]
+	var (
+		val   []byte
+		found bool
+	)
+	if st := call(p.ctx, p.table.opContext("get"), func(ctx context.Context) error {
+		var err error
+		val, found, err = p.r.Get(ctx, p.table.DB, key)
+		return err
+	}); st != nil {
+		return p.fail(st)
+	}
+	if found {
+		return p.emit([]Record{{Key: key, Value: val}}, false)
+	}
+	return true
+}
+
+// keys fetches the records of keys (sorted) with get_bulk, ScanBatch at a
+// time, skipping those the buffer decides.
+func (p *producer) keys(keys [][]byte) bool {
+	if len(p.snap) > 0 {
+		var ask [][]byte
+		for _, k := range keys {
+			if _, ok := p.snap[string(k)]; !ok {
+				ask = append(ask, k)
+			}
+		}
+		keys = ask
+	}
+	for i := 0; i < len(keys); i += ScanBatch {
+		chunk := keys[i:min(i+ScanBatch, len(keys))]
+		var recs []Record
+		if st := call(p.ctx, p.table.opContext("get_bulk"), func(ctx context.Context) error {
+			var err error
+			recs, err = p.r.GetBulk(ctx, p.table.DB, chunk)
+			return err
+		}); st != nil {
+			return p.fail(st)
+		}
+		if p.spec.Ordered && !slices.IsSortedFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) }) {
+			slices.SortFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
+		}
+		if !p.emit(recs, false) {
+			return false
+		}
+	}
+	return true
+}
+
+// listKeys lists the keys with prefix: match_prefix (max when a LIMIT
+// allows it), or every key filtered when the Remote cannot match.
+func (p *producer) listKeys(prefix []byte) ([][]byte, bool) {
+	var keys [][]byte
+	st := call(p.ctx, p.table.opContext("match_prefix"), func(ctx context.Context) error {
+		var err error
+		sr, ok := p.r.(ScanRemote)
+		if !ok {
+			keys, err = p.r.AllKeys(ctx, p.table.DB)
+			return err
+		}
+		max := -1
+		if p.spec.Limit > 0 {
+			// keys the buffer decides are dropped later: ask for more
+			max = int(min(p.spec.Limit+int64(len(p.snap)), 1<<30))
+		}
+		keys, err = sr.MatchPrefix(ctx, p.table.DB, prefix, max)
+		return err
+	})
+	if st != nil {
+		return nil, p.fail(st)
+	}
+	if len(prefix) > 0 {
+		keys = slices.DeleteFunc(keys, func(k []byte) bool { return !bytes.HasPrefix(k, prefix) })
+	}
+	if p.spec.Ordered {
+		slices.SortFunc(keys, bytes.Compare) // already sorted on a tree DB: cheap
+	}
+	return keys, true
+}
+
+func (p *producer) prefix() bool {
+	keys, ok := p.listKeys(p.spec.Prefix)
+	return ok && p.keys(keys)
+}
+
+// allKeys is the full scan of a hash DB: every key with one match_prefix
+// (memory grows with the number of keys), values by get_bulk.
+func (p *producer) allKeys() bool {
+	keys, ok := p.listKeys(nil)
+	return ok && p.keys(keys)
+}
+
+// cursor walks a key-ordered DB from the low bound (or the start) in
+// batches, stopping past the high bound, at Limit, or when Postgres stops
+// reading (the channel fills and the scan is closed).
+func (p *producer) cursor() bool {
+	sr, ok := p.r.(ScanRemote)
+	if !ok {
+		keys, ok := p.listKeys(nil)
+		if !ok {
+			return false
+		}
+		keys = slices.DeleteFunc(keys, func(k []byte) bool { return p.spec.inRange(k) != 0 })
+		return p.keys(keys)
+	}
+	oc := p.table.opContext("cur_get")
+	var from []byte
+	if p.spec.Lo.Set {
+		from = p.spec.Lo.Key
+	}
+	var cur RecordCursor
+	if st := call(p.ctx, p.table.opContext("cur_jump"), func(ctx context.Context) error {
+		var err error
+		cur, err = sr.CursorFrom(ctx, p.table.DB, from)
+		return err
+	}); st != nil {
+		return p.fail(st)
+	}
+	defer func() { _ = cur.Close() }()
+	batch := cursorFirstBatch
+	if p.spec.Limit > 0 {
+		batch = int(min(p.spec.Limit+1, ScanBatch))
+	}
+	for {
+		var recs []Record
+		// no retry: a cursor does not survive a new connection
+		err := withTimeout(p.ctx, oc.Timeout, func(ctx context.Context) error {
+			var err error
+			recs, err = cur.Next(ctx, batch)
+			return err
+		})
+		if err != nil {
+			if p.ctx.Err() != nil {
+				return p.fail(KTStatus(oc, context.Canceled))
+			}
+			return p.fail(KTStatus(oc, err))
+		}
+		end := len(recs) < batch
+		kept := recs[:0]
+		for _, r := range recs {
+			c := p.spec.inRange(r.Key)
+			if c > 0 {
+				end = true // past the high bound: stop reading
+				break
+			}
+			if c == 0 {
+				kept = append(kept, r)
+			}
+		}
+		if !p.emit(kept, false) {
+			return false
+		}
+		if end {
+			return true
+		}
+		batch = min(batch*2, ScanBatch)
+	}
+}
