@@ -42,9 +42,17 @@ func (m *Modify) Insert(nest int, key, value []byte) (ModifyResult, *Status) {
 			}
 			return ModifyError, m.table.duplicateKey(key, buffered)
 		}
+		m.be.expectRead(m.table, nest, key, nil, true)
 		m.be.writeBuffer(m.table).Set(nest, key, value)
 		return ModifyDone, nil
 	})
+}
+
+// Saw records, for conflict_check, that the row an UPDATE or DELETE is
+// about to change held value (rows that came from the buffer are skipped).
+// Call it before Update or Delete.
+func (m *Modify) Saw(nest int, key, value []byte) {
+	m.be.expectRead(m.table, nest, key, value, false)
 }
 
 // Update sets the row with key oldKey to newKey=value; a new key moves the record.
@@ -57,6 +65,7 @@ func (m *Modify) Update(nest int, oldKey, newKey, value []byte) (ModifyResult, *
 		if exists {
 			return ModifyError, m.table.duplicateKey(newKey, buffered)
 		}
+		m.be.expectRead(m.table, nest, newKey, nil, true)
 		buf := m.be.writeBuffer(m.table)
 		buf.Remove(nest, oldKey)
 		buf.Set(nest, newKey, value)
@@ -126,6 +135,7 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 				m.skipped[i] = true
 				continue
 			}
+			m.be.expectRead(m.table, nest, k, nil, true)
 			buf.Set(nest, k, values[i])
 		}
 		return ModifyDone, nil

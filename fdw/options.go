@@ -184,6 +184,8 @@ type ServerOptions struct {
 	// TLSKeyFile = client certificate for mutual TLS.
 	TLS                                               bool
 	TLSCAFile, TLSCertFile, TLSKeyFile, TLSServerName string
+	// Xact: apply, apply_batch, conflict_check (options_xact.go).
+	Xact XactOptions
 }
 
 // Addr is host:port.
@@ -212,12 +214,24 @@ func ParseServerOptions(opts []Option) (ServerOptions, *Status) {
 			so.parseTLSOption(o)
 		}
 	}
+	so.Xact = parseXactOptions(opts)
 	return so, nil
 }
 
 // TableOptions are the parsed options of a foreign table.
 type TableOptions struct {
 	DB string // "" = KT's default database
+	// conflictCheck is the table's conflict_check: 0 unset (the server's
+	// applies, see ConflictCheckFor), 1 off, 2 on
+	conflictCheck int8
+}
+
+// ConflictCheckFor resolves conflict_check for a table of server so.
+func (to TableOptions) ConflictCheckFor(so ServerOptions) bool {
+	if to.conflictCheck == 0 {
+		return so.Xact.ConflictCheck
+	}
+	return to.conflictCheck == 2
 }
 
 // ParseTableOptions validates and parses a foreign table's options.
@@ -231,5 +245,6 @@ func ParseTableOptions(opts []Option) (TableOptions, *Status) {
 			to.DB = o.Value
 		}
 	}
+	to.conflictCheck = tableConflictCheck(opts)
 	return to, nil
 }

@@ -22,6 +22,9 @@ type Table struct {
 	KeyBytea bool
 	ValBytea bool
 	ReadOnly bool // option readonly on the table or its server (readonly.go)
+	// ConflictCheck: UPDATE/DELETE/INSERT remember what they saw in KT and
+	// the commit fails with 40001 if KT changed meanwhile (options_xact.go).
+	ConflictCheck bool
 }
 
 // Target identifies one transaction buffer: one KT database on one server.

@@ -6,9 +6,6 @@ import (
 	"time"
 )
 
-// applyBatch bounds the records of one set_bulk/remove_bulk call at commit.
-const applyBatch = 1000
-
 // Backend is the kt_fdw state of one Postgres backend: its connections and the
 // current transaction's write buffers (one per server and KT database).
 type Backend struct {
@@ -16,6 +13,7 @@ type Backend struct {
 	buffers map[Target]*Buffer
 	servers map[uint32]Server // how each written-to server was described last
 	commit  *Op
+	expects map[Target]*Expectations // conflict_check (conflict.go)
 }
 
 // NewBackend makes the state of a fresh backend.
@@ -107,6 +105,7 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		sets    []Record
 		removes [][]byte
 		clears  [][]byte // TRUNCATE (clear.go): applied first
+		exps    map[string]expectation
 	}
 	var todo []work
 	for tgt, buf := range b.buffers {
@@ -119,7 +118,12 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 			return false, st
 		}
 		sets, removes := buf.Final()
-		todo = append(todo, work{table: Table{Server: srv, DB: tgt.DB}, remote: r, sets: sets, removes: removes, clears: buf.Clears()})
+		w := work{table: Table{Server: srv, DB: tgt.DB}, remote: r, sets: sets, removes: removes, clears: buf.Clears()}
+		if e := b.expects[tgt]; e != nil {
+			w.exps = e.all()
+			w.table.Name, w.table.KeyCol, w.table.KeyBytea = e.table.Name, e.table.KeyCol, e.table.KeyBytea
+		}
+		todo = append(todo, w)
 	}
 	if len(todo) == 0 {
 		return false, nil
@@ -133,33 +137,13 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 			if st := applyClears(ctx, w.table, w.remote, w.clears); st != nil {
 				return st
 			}
-			if st := applyWrites(ctx, w.table, w.remote, w.sets, w.removes); st != nil {
+			if st := applyTarget(ctx, w.table, w.remote, w.sets, w.removes, w.exps); st != nil {
 				return st
 			}
 		}
 		return nil
 	})
 	return true, nil
-}
-
-func applyWrites(ctx context.Context, t Table, r Remote, sets []Record, removes [][]byte) *Status {
-	for i := 0; i < len(sets); i += applyBatch {
-		chunk := sets[i:min(i+applyBatch, len(sets))]
-		if st := call(ctx, t.opContext("set_bulk"), func(ctx context.Context) error {
-			return r.SetBulk(ctx, t.DB, chunk)
-		}); st != nil {
-			return st
-		}
-	}
-	for i := 0; i < len(removes); i += applyBatch {
-		chunk := removes[i:min(i+applyBatch, len(removes))]
-		if st := call(ctx, t.opContext("remove_bulk"), func(ctx context.Context) error {
-			return r.RemoveBulk(ctx, t.DB, chunk)
-		}); st != nil {
-			return st
-		}
-	}
-	return nil
 }
 
 // WaitCommit polls the apply started by StartCommit.
@@ -183,6 +167,7 @@ func (b *Backend) EndXact() {
 	}
 	clear(b.buffers)
 	clear(b.servers)
+	clear(b.expects)
 }
 
 // EndSubXact folds (commit) or discards (abort) the writes of nesting level nest.
@@ -194,4 +179,5 @@ func (b *Backend) EndSubXact(nest int, commit bool) {
 			buf.RollbackTo(nest)
 		}
 	}
+	b.endSubXactExpectations(nest, commit)
 }

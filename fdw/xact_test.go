@@ -32,7 +32,7 @@ func TestCommitApplies(t *testing.T) {
 	f.put("db", "keep", "y")
 	be := newTestBackend(f)
 	tbl := testTable("db")
-	for i := 0; i < applyBatch+1; i++ {
+	for i := 0; i < DefaultApplyBatch+1; i++ {
 		be.writeBuffer(tbl).Set(1, []byte{byte(i >> 8), byte(i)}, []byte("v"))
 	}
 	be.writeBuffer(tbl).Remove(1, []byte("gone"))
@@ -40,10 +40,10 @@ func TestCommitApplies(t *testing.T) {
 	require.Nil(t, commit(t, be))
 
 	got := f.contents("db")
-	assert.Len(t, got, applyBatch+2)
+	assert.Len(t, got, DefaultApplyBatch+2)
 	assert.NotContains(t, got, "gone")
 	assert.Equal(t, "y", got["keep"])
-	assert.Equal(t, 2, f.count("set_bulk"), "sets go in batches of %d", applyBatch)
+	assert.Equal(t, 2, f.count("set_bulk"), "sets go in batches of %d", DefaultApplyBatch)
 	assert.Equal(t, 1, f.count("remove_bulk"))
 	assert.Zero(t, be.BufferedWrites(), "buffer is dropped after commit")
 }

@@ -176,16 +176,25 @@ func ktfdw_modify_batch_skipped(h C.uintptr_t, out *C.int, n C.int) {
 	}
 }
 
+// oldVal is the value the row had when read (for conflict_check); hasOld=0
+// when unknown.
+//
 //export ktfdw_modify_update
-func ktfdw_modify_update(h C.uintptr_t, nest C.int, oldKey *C.char, oldLen C.size_t, key *C.char, keyLen C.size_t, val *C.char, valLen C.size_t, st *C.KtStatus) (rc C.int) {
+func ktfdw_modify_update(h C.uintptr_t, nest C.int, oldKey *C.char, oldLen C.size_t, oldVal *C.char, oldValLen C.size_t, hasOld C.int, key *C.char, keyLen C.size_t, val *C.char, valLen C.size_t, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
+	if hasOld != 0 {
+		modifyOf(h).Saw(int(nest), goBytes(oldKey, oldLen), goBytes(oldVal, oldValLen))
+	}
 	res, fst := modifyOf(h).Update(int(nest), goBytes(oldKey, oldLen), goBytes(key, keyLen), goBytes(val, valLen))
 	return modifyRC(res, fst, st)
 }
 
 //export ktfdw_modify_delete
-func ktfdw_modify_delete(h C.uintptr_t, nest C.int, key *C.char, keyLen C.size_t, st *C.KtStatus) (rc C.int) {
+func ktfdw_modify_delete(h C.uintptr_t, nest C.int, key *C.char, keyLen C.size_t, oldVal *C.char, oldValLen C.size_t, hasOld C.int, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
+	if hasOld != 0 {
+		modifyOf(h).Saw(int(nest), goBytes(key, keyLen), goBytes(oldVal, oldValLen))
+	}
 	res, fst := modifyOf(h).Delete(int(nest), goBytes(key, keyLen))
 	return modifyRC(res, fst, st)
 }
@@ -246,10 +255,11 @@ func ktfdw_subxact_end(nest C.int, commit C.int) {
 //export ktfdw_stats
 func ktfdw_stats(out *C.int64_t) {
 	defer func() { _ = recover() }()
-	vals := unsafe.Slice((*int64)(unsafe.Pointer(out)), 3)
+	vals := unsafe.Slice((*int64)(unsafe.Pointer(out)), C.KT_STATS_N)
 	vals[0] = openHandles.Load()
 	vals[1] = int64(backend.BufferedWrites())
 	vals[2] = int64(backend.Conns.Len())
+	vals[3] = backend.BufferedBytes()
 }
 
 // keep C.free referenced for cgo's preamble

@@ -185,19 +185,25 @@ kt_fdw_validator(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(kt_fdw_stats);
 
-/* kt_fdw_stats(): Go-side counters, for leak tests. */
+/*
+ * kt_fdw_stats(): Go-side counters, for leak tests. Only the columns the
+ * installed SQL declares are filled (0.1.0 has the first three).
+ */
 Datum
 kt_fdw_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	int64_t		counters[3] = {0};
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	int64_t		counters[KT_STATS_N] = {0};
+	Datum		values[KT_STATS_N];
+	bool		nulls[KT_STATS_N] = {false};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "kt_fdw_stats: return type must be a row type");
+	if (tupdesc->natts > KT_STATS_N)
+		elog(ERROR, "kt_fdw_stats: the SQL function has %d columns, the library knows %d",
+			 tupdesc->natts, KT_STATS_N);
 	GOCALL(ktfdw_stats(counters));
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < tupdesc->natts; i++)
 		values[i] = Int64GetDatum((int64) counters[i]);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }

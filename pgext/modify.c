@@ -313,12 +313,15 @@ ktfdw_ExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 	KtModifyState *m = rinfo->ri_FdwState;
 	KtStatus	st = {0};
 	const char *oldkey,
+			   *oldval = NULL,
 			   *key,
 			   *val;
 	size_t		oldlen,
+				oldvallen = 0,
 				keylen,
 				vallen;
-	bool		isnull;
+	bool		isnull,
+				oldnull = true;
 	Datum		d;
 	int			rc;
 
@@ -326,9 +329,18 @@ ktfdw_ExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 	if (isnull)
 		elog(ERROR, "kt_fdw: row to update has a null key");
 	ktfdw_datum_bytes(d, &oldkey, &oldlen);
+	/* the value as read, for conflict_check */
+	if (AttributeNumberIsValid(m->val_junk))
+	{
+		d = ExecGetJunkAttribute(planSlot, m->val_junk, &oldnull);
+		if (!oldnull)
+			ktfdw_datum_bytes(d, &oldval, &oldvallen);
+	}
 	new_row(m, slot, &key, &keylen, &val, &vallen);
 	GOCALL(rc = ktfdw_modify_update(m->handle, GetCurrentTransactionNestLevel(),
-									(char *) oldkey, oldlen, (char *) key, keylen,
+									(char *) oldkey, oldlen,
+									(char *) oldval, oldvallen, !oldnull,
+									(char *) key, keylen,
 									(char *) val, vallen, &st));
 	finish(m, rc, &st);
 	return slot;
@@ -340,8 +352,10 @@ ktfdw_ExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 {
 	KtModifyState *m = rinfo->ri_FdwState;
 	KtStatus	st = {0};
-	const char *key;
-	size_t		keylen;
+	const char *key,
+			   *val = NULL;
+	size_t		keylen,
+				vallen = 0;
 	bool		isnull;
 	Datum		keyd,
 				vald = (Datum) 0;
@@ -352,13 +366,15 @@ ktfdw_ExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 	if (isnull)
 		elog(ERROR, "kt_fdw: row to delete has a null key");
 	ktfdw_datum_bytes(keyd, &key, &keylen);
-	GOCALL(rc = ktfdw_modify_delete(m->handle, GetCurrentTransactionNestLevel(),
-									(char *) key, keylen, &st));
-	finish(m, rc, &st);
-
-	/* The deleted row, for RETURNING. */
+	/* The deleted row: for conflict_check and RETURNING. */
 	if (AttributeNumberIsValid(m->val_junk))
 		vald = ExecGetJunkAttribute(planSlot, m->val_junk, &valnull);
+	if (!valnull)
+		ktfdw_datum_bytes(vald, &val, &vallen);
+	GOCALL(rc = ktfdw_modify_delete(m->handle, GetCurrentTransactionNestLevel(),
+									(char *) key, keylen,
+									(char *) val, vallen, !valnull, &st));
+	finish(m, rc, &st);
 	ExecClearTuple(slot);
 	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
 		slot->tts_isnull[i] = true;

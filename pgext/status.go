@@ -97,6 +97,8 @@ func goTable(t *C.KtTable) (fdw.Table, *fdw.Status) {
 		KeyBytea: t.key_bytea != 0,
 		ValBytea: t.val_bytea != 0,
 		ReadOnly: readOnly(t),
+		// conflict_check: the table's option, else the server's
+		ConflictCheck: to.ConflictCheckFor(so),
 	}, nil
 }
 

@@ -10,3 +10,15 @@ CREATE FUNCTION kt_fdw_version()
 RETURNS text
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT VOLATILE;
+
+-- kt_fdw_stats() gains buffered_bytes: the approximate memory of the
+-- transaction's write buffer.
+DROP FUNCTION kt_fdw_stats();
+CREATE FUNCTION kt_fdw_stats(
+  OUT open_handles bigint,
+  OUT buffered_writes bigint,
+  OUT connections bigint,
+  OUT buffered_bytes bigint)
+RETURNS record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;

@@ -37,11 +37,13 @@ CREATE FOREIGN DATA WRAPPER kt_fdw
 
 -- Counters of this backend's kt_fdw state, for leak checks: live Go handles
 -- (scans and modifications in progress), keys with a buffered (uncommitted)
--- write, and cached KT server connections.
+-- write, cached KT server connections, and (since 0.2.0) the approximate
+-- memory of the transaction's write buffer in bytes.
 CREATE FUNCTION kt_fdw_stats(
   OUT open_handles bigint,
   OUT buffered_writes bigint,
-  OUT connections bigint)
+  OUT connections bigint,
+  OUT buffered_bytes bigint)
 RETURNS record
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT VOLATILE;

@@ -1,0 +1,336 @@
+package fdw
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/kt-fdw/kt_fdw/kt/ktscript"
+	"github.com/kt-fdw/kt_fdw/kt/wire"
+)
+
+// The commit-time apply of one KT database's final states (DESIGN.md
+// "Transactions"). Mode atomic sends chunks of apply_batch records to the
+// kt_fdw.lua procedure ktfdwapply; each chunk reaches KT all-or-nothing,
+// with the conflict checks in the same locked step. Mode bulk sends
+// set_bulk and remove_bulk chunks. Mode auto asks the server once per
+// connection whether it has the script.
+
+// ApplyRemote is a Remote that can call kt_fdw's play_script procedures.
+type ApplyRemote interface {
+	// ScriptVersion calls ktfdwversion; found=false when the server has no
+	// such procedure or no scripting at all.
+	ScriptVersion(ctx context.Context) (version string, found bool, err error)
+	// ApplyScript calls ktfdwapply with encoded inputs.
+	ApplyScript(ctx context.Context, in []wire.Pair) ([]wire.Pair, error)
+}
+
+// scriptProbes remembers per Remote (connection) whether its server has a
+// compatible script; an apply failure forgets it, so a restarted server is
+// asked again.
+var scriptProbes = struct {
+	sync.Mutex
+	m map[Remote]bool
+}{m: map[Remote]bool{}}
+
+func forgetProbe(r Remote) {
+	scriptProbes.Lock()
+	delete(scriptProbes.m, r)
+	scriptProbes.Unlock()
+}
+
+// hasScript reports whether the server behind r runs kt_fdw.lua.
+func hasScript(ctx context.Context, t Table, r Remote) (bool, *Status) {
+	ar, ok := r.(ApplyRemote)
+	if !ok {
+		return false, nil
+	}
+	scriptProbes.Lock()
+	has, known := scriptProbes.m[r]
+	scriptProbes.Unlock()
+	if known {
+		return has, nil
+	}
+	var version string
+	var found bool
+	st := call(ctx, t.opContext(ktscript.ProcVersion), func(ctx context.Context) error {
+		var err error
+		version, found, err = ar.ScriptVersion(ctx)
+		return err
+	})
+	if st != nil {
+		return false, st
+	}
+	if found && version != ktscript.Version {
+		return false, &Status{
+			SQLState: SQLStateFDWError,
+			Message: fmt.Sprintf("KT server \"%s\" (%s) runs kt_fdw.lua protocol version %s, this kt_fdw speaks %s",
+				t.Server.Name, t.Server.Opts.Addr(), version, ktscript.Version),
+			Hint: "Start ktserver with the kt_fdw.lua shipped with this kt_fdw, or set the server option apply to 'bulk'.",
+		}
+	}
+	scriptProbes.Lock()
+	scriptProbes.m[r] = found
+	scriptProbes.Unlock()
+	return found, nil
+}
+
+func noScriptStatus(t Table) *Status {
+	return &Status{
+		SQLState: SQLStateFDWError,
+		Message: fmt.Sprintf("KT server \"%s\" (%s) does not run kt_fdw.lua, which the server option apply 'atomic' requires",
+			t.Server.Name, t.Server.Opts.Addr()),
+		Hint: "Start ktserver with -scr /path/to/kt_fdw.lua (shipped in the extension's share directory), or set apply to 'bulk' or 'auto'.",
+	}
+}
+
+// applyTarget writes one KT database's final states at commit. exps are the
+// conflict_check expectations (nil when none); expTable names the table in
+// a 40001 message.
+func applyTarget(ctx context.Context, t Table, r Remote, sets []Record, removes [][]byte, exps map[string]expectation) *Status {
+	xo := t.Server.Opts.Xact
+	batch := xo.ApplyBatch
+	if batch < 1 {
+		batch = DefaultApplyBatch
+	}
+	if xo.Apply != ApplyBulk {
+		has, st := hasScript(ctx, t, r)
+		if st != nil {
+			return st
+		}
+		if has {
+			return applyAtomic(ctx, t, r.(ApplyRemote), r, sets, removes, exps, batch)
+		}
+		if xo.Apply == ApplyAtomic {
+			return noScriptStatus(t)
+		}
+	}
+	return applyBulk(ctx, t, r, sets, removes, exps, batch)
+}
+
+// applyItem is one key of the apply: its final state and what KT must hold.
+type applyItem struct {
+	key    []byte
+	write  *ktscript.Write
+	expect *expectation
+}
+
+// applyItems merges writes and expectations into one list sorted by key.
+func applyItems(sets []Record, removes [][]byte, exps map[string]expectation) []applyItem {
+	byKey := map[string]*applyItem{}
+	items := make([]*applyItem, 0, len(sets)+len(removes)+len(exps))
+	get := func(k []byte) *applyItem {
+		if it, ok := byKey[string(k)]; ok {
+			return it
+		}
+		it := &applyItem{key: k}
+		byKey[string(k)] = it
+		items = append(items, it)
+		return it
+	}
+	for i := range sets {
+		get(sets[i].Key).write = &ktscript.Write{Key: sets[i].Key, Value: sets[i].Value}
+	}
+	for _, k := range removes {
+		get(k).write = &ktscript.Write{Key: k, Remove: true}
+	}
+	for k, ex := range exps {
+		ex := ex
+		get([]byte(k)).expect = &ex
+	}
+	sort.Slice(items, func(i, j int) bool { return bytes.Compare(items[i].key, items[j].key) < 0 })
+	out := make([]applyItem, len(items))
+	for i, it := range items {
+		out[i] = *it
+	}
+	return out
+}
+
+func (it applyItem) check() ktscript.Check {
+	return ktscript.Check{Key: it.key, Value: it.expect.value, Absent: it.expect.absent}
+}
+
+// applyAtomic sends the items in chunks of batch keys to ktfdwapply. With
+// several chunks and expectations, a first check-only pass makes a conflict
+// fail the commit before any chunk is written.
+func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []Record, removes [][]byte, exps map[string]expectation, batch int) *Status {
+	items := applyItems(sets, removes, exps)
+	var chunks [][]applyItem
+	for i := 0; i < len(items); i += batch {
+		chunks = append(chunks, items[i:min(i+batch, len(items))])
+	}
+	if len(chunks) > 1 && len(exps) > 0 {
+		for _, chunk := range chunks {
+			req := ktscript.Request{DB: t.DB}
+			for _, it := range chunk {
+				if it.expect != nil {
+					req.Checks = append(req.Checks, it.check())
+				}
+			}
+			if len(req.Checks) == 0 {
+				continue
+			}
+			if st := applyChunk(ctx, t, ar, r, req, chunk, 0, len(chunks)); st != nil {
+				return st
+			}
+		}
+	}
+	for i, chunk := range chunks {
+		req := ktscript.Request{DB: t.DB}
+		for _, it := range chunk {
+			if it.write != nil {
+				req.Writes = append(req.Writes, *it.write)
+			}
+			if it.expect != nil {
+				req.Checks = append(req.Checks, it.check())
+			}
+		}
+		if st := applyChunk(ctx, t, ar, r, req, chunk, i, len(chunks)); st != nil {
+			return st
+		}
+	}
+	return nil
+}
+
+// applyChunk makes one ktfdwapply call. A connection that broke is retried
+// once on a fresh one; if the first call had in fact been applied, the
+// retry's checks fail on exactly the keys that now hold this chunk's final
+// states, which counts as success.
+func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktscript.Request, chunk []applyItem, index, total int) *Status {
+	oc := t.opContext(ktscript.ProcApply)
+	pairs := req.Pairs()
+	var rep ktscript.Reply
+	attempt := func(ctx context.Context) error {
+		out, err := ar.ApplyScript(ctx, pairs)
+		if err != nil {
+			return err
+		}
+		rep, err = ktscript.DecodeReply(out)
+		return err
+	}
+	err := withTimeout(ctx, oc.Timeout, attempt)
+	retried := false
+	if err != nil && Classify(err) == FailBroken && ctx.Err() == nil {
+		retried = true
+		err = withTimeout(ctx, oc.Timeout, attempt)
+	}
+	if err != nil {
+		forgetProbe(r)
+		if ctx.Err() != nil && Classify(err) != FailConnect {
+			return KTStatus(oc, context.Canceled)
+		}
+		return KTStatus(oc, err)
+	}
+	switch rep.Status {
+	case ktscript.StatusOK:
+		return nil
+	case ktscript.StatusConflict:
+		if retried && ownWrites(rep.Conflicts, chunk) {
+			return nil
+		}
+		return conflictStatus(t, rep.Conflicts, chunk, index, total)
+	}
+	forgetProbe(r)
+	return KTStatus(oc, rep.Err())
+}
+
+// ownWrites reports whether every conflicting key holds the final state the
+// chunk writes (the conflicts are this transaction's own earlier attempt).
+func ownWrites(conflicts []ktscript.Conflict, chunk []applyItem) bool {
+	writes := map[string]*ktscript.Write{}
+	for _, it := range chunk {
+		if it.write != nil {
+			writes[string(it.key)] = it.write
+		}
+	}
+	for _, c := range conflicts {
+		w := writes[string(c.Key)]
+		if w == nil {
+			return false
+		}
+		if w.Remove != !c.Exists || (!w.Remove && !bytes.Equal(w.Value, c.Value)) {
+			return false
+		}
+	}
+	return true
+}
+
+func conflictStatus(t Table, conflicts []ktscript.Conflict, chunk []applyItem, index, total int) *Status {
+	c := conflicts[0]
+	var exp expectation
+	for _, it := range chunk {
+		if it.expect != nil && bytes.Equal(it.key, c.Key) {
+			exp = *it.expect
+		}
+	}
+	written := "nothing was written"
+	if index > 0 {
+		written = fmt.Sprintf("%d of %d apply_batch chunks were already written", index, total)
+	}
+	return serializationFailure(t, c.Key, exp, c.Exists, len(conflicts)-1, written)
+}
+
+// applyBulk sends set_bulk and remove_bulk chunks (each call atomic, the
+// calls together not). Expectations are checked with get_bulk first: a
+// writer between that check and the writes goes unnoticed.
+func applyBulk(ctx context.Context, t Table, r Remote, sets []Record, removes [][]byte, exps map[string]expectation, batch int) *Status {
+	if len(exps) > 0 {
+		if st := checkBulk(ctx, t, r, exps, batch); st != nil {
+			return st
+		}
+	}
+	for i := 0; i < len(sets); i += batch {
+		chunk := sets[i:min(i+batch, len(sets))]
+		if st := call(ctx, t.opContext("set_bulk"), func(ctx context.Context) error {
+			return r.SetBulk(ctx, t.DB, chunk)
+		}); st != nil {
+			return st
+		}
+	}
+	for i := 0; i < len(removes); i += batch {
+		chunk := removes[i:min(i+batch, len(removes))]
+		if st := call(ctx, t.opContext("remove_bulk"), func(ctx context.Context) error {
+			return r.RemoveBulk(ctx, t.DB, chunk)
+		}); st != nil {
+			return st
+		}
+	}
+	return nil
+}
+
+func checkBulk(ctx context.Context, t Table, r Remote, exps map[string]expectation, batch int) *Status {
+	keys := make([][]byte, 0, len(exps))
+	for k := range exps {
+		keys = append(keys, []byte(k))
+	}
+	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
+	for i := 0; i < len(keys); i += batch {
+		chunk := keys[i:min(i+batch, len(keys))]
+		var recs []Record
+		if st := call(ctx, t.opContext("get_bulk"), func(ctx context.Context) error {
+			var err error
+			recs, err = r.GetBulk(ctx, t.DB, chunk)
+			return err
+		}); st != nil {
+			return st
+		}
+		now := make(map[string][]byte, len(recs))
+		for _, rec := range recs {
+			now[string(rec.Key)] = rec.Value
+		}
+		var failed []ktscript.Conflict
+		for _, k := range chunk {
+			ex := exps[string(k)]
+			v, exists := now[string(k)]
+			if (ex.absent && exists) || (!ex.absent && (!exists || !bytes.Equal(v, ex.value))) {
+				failed = append(failed, ktscript.Conflict{Key: k, Exists: exists, Value: v})
+			}
+		}
+		if len(failed) > 0 {
+			return serializationFailure(t, failed[0].Key, exps[string(failed[0].Key)], failed[0].Exists, len(failed)-1, "nothing was written")
+		}
+	}
+	return nil
+}

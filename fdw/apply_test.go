@@ -1,0 +1,383 @@
+package fdw
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/errors"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kt-fdw/kt_fdw/kt"
+	"github.com/kt-fdw/kt_fdw/kt/ktdev"
+)
+
+// devTable is a table on a fresh dev server (with kt_fdw's procedures when
+// scripts is true), plus a plain client playing "another KT client".
+func devTable(t *testing.T, scripts bool, xo XactOptions) (Table, *ktdev.Server, *kt.Client) {
+	t.Helper()
+	opts := []ktdev.Option{}
+	if scripts {
+		opts = append(opts, ktdev.WithKTFDWScripts())
+	}
+	srv := ktdev.NewTestServer(t, opts...)
+	host, portStr, err := net.SplitHostPort(srv.Addr())
+	require.NoError(t, err)
+	port, err := strconv.Atoi(portStr)
+	require.NoError(t, err)
+	tbl := Table{
+		Server: Server{OID: 9, Name: "kt", Opts: ServerOptions{Host: host, Port: port, Timeout: 2 * time.Second,
+			ConnectTimeout: time.Second, Xact: xo}},
+		Name: "kv", KeyCol: "key", DB: "1",
+	}
+	c, err := kt.NewClient(kt.Config{Addr: srv.Addr()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return tbl, srv, c
+}
+
+func ktContents(t *testing.T, c *kt.Client, db string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := c.MatchPrefix(ctx, db, nil, -1)
+	require.NoError(t, err)
+	out := map[string]string{}
+	if len(keys) == 0 {
+		return out
+	}
+	recs, err := c.GetBulk(ctx, db, keys, true)
+	require.NoError(t, err)
+	for _, r := range recs {
+		out[string(r.Key)] = string(r.Value)
+	}
+	return out
+}
+
+func put(t *testing.T, c *kt.Client, db, k, v string) {
+	t.Helper()
+	require.NoError(t, c.Set(context.Background(), db, []byte(k), []byte(v)))
+}
+
+// settleModify runs a modify call to completion (KT lookups included).
+func settleModify(t *testing.T, m *Modify, res ModifyResult, st *Status) {
+	t.Helper()
+	for res == ModifyPending {
+		res, st = m.Wait(10 * time.Millisecond)
+	}
+	require.Nil(t, st)
+	require.Equal(t, ModifyDone, res)
+}
+
+func TestApplyModes(t *testing.T) {
+	tests := []struct {
+		name       string
+		scripts    bool
+		mode       ApplyMode
+		wantScript bool
+		wantErr    string
+	}{
+		{"auto with script", true, ApplyAuto, true, ""},
+		{"auto without script", false, ApplyAuto, false, ""},
+		{"atomic with script", true, ApplyAtomic, true, ""},
+		{"atomic without script", false, ApplyAtomic, false, "-scr"},
+		{"bulk with script", true, ApplyBulk, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tbl, srv, c := devTable(t, tt.scripts, XactOptions{Apply: tt.mode})
+			put(t, c, tbl.DB, "gone", "x")
+			put(t, c, tbl.DB, "keep", "y")
+			be := NewBackend(DialKT)
+			defer be.Conns.CloseAll()
+			buf := be.writeBuffer(tbl)
+			buf.Set(1, []byte("a"), []byte("1"))
+			buf.Set(1, []byte("b"), []byte{})
+			buf.Remove(1, []byte("gone"))
+			before := srv.Counts()
+
+			st := commit(t, be)
+			after := srv.Counts()
+			if tt.wantErr != "" {
+				require.NotNil(t, st)
+				assert.Equal(t, SQLStateFDWError, st.SQLState)
+				assert.Contains(t, st.Message, "does not run kt_fdw.lua")
+				assert.Contains(t, st.Hint, tt.wantErr)
+				assert.Equal(t, map[string]string{"gone": "x", "keep": "y"}, ktContents(t, c, tbl.DB), "nothing applied")
+				return
+			}
+			require.Nil(t, st)
+			assert.Equal(t, map[string]string{"a": "1", "b": "", "keep": "y"}, ktContents(t, c, tbl.DB))
+			scripts := after["cnt_script"] - before["cnt_script"]
+			sets := after["cnt_set"] - before["cnt_set"]
+			if tt.wantScript {
+				assert.Equal(t, uint64(2), scripts, "one probe and one apply")
+				assert.Zero(t, sets, "no set_bulk")
+			} else {
+				assert.Equal(t, uint64(2), sets, "set_bulk of 2 records")
+			}
+		})
+	}
+}
+
+func TestApplyProbesOncePerConnection(t *testing.T) {
+	tbl, srv, _ := devTable(t, true, XactOptions{})
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	for i := 0; i < 3; i++ {
+		be.writeBuffer(tbl).Set(1, []byte("k"), []byte(strconv.Itoa(i)))
+		require.Nil(t, commit(t, be))
+	}
+	assert.Equal(t, uint64(4), srv.Counts()["cnt_script"], "1 probe + 3 applies")
+}
+
+func TestApplyBatchChunks(t *testing.T) {
+	tbl, srv, c := devTable(t, true, XactOptions{ApplyBatch: 2})
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	for i := 0; i < 5; i++ {
+		be.writeBuffer(tbl).Set(1, []byte{'k', byte('0' + i)}, []byte("v"))
+	}
+	require.Nil(t, commit(t, be))
+	assert.Len(t, ktContents(t, c, tbl.DB), 5)
+	assert.Equal(t, uint64(1+3), srv.Counts()["cnt_script"], "probe + ceil(5/2) chunks")
+}
+
+// conflictTxn buffers an UPDATE of "u" (read as "old"), a DELETE of "d"
+// (read as "dv"), an INSERT of "n" (absent in KT) and a plain write "w".
+func conflictTxn(t *testing.T, be *Backend, tbl Table) {
+	t.Helper()
+	m := NewModify(be, tbl, false)
+	defer m.Close()
+	m.Saw(1, []byte("u"), []byte("old"))
+	res, st := m.Update(1, []byte("u"), []byte("u"), []byte("new"))
+	settleModify(t, m, res, st)
+	m.Saw(1, []byte("d"), []byte("dv"))
+	res, st = m.Delete(1, []byte("d"))
+	settleModify(t, m, res, st)
+	res, st = m.Insert(1, []byte("n"), []byte("ins"))
+	settleModify(t, m, res, st)
+	res, st = m.Insert(1, []byte("w"), []byte("w1"))
+	settleModify(t, m, res, st)
+}
+
+func TestConflictCheck(t *testing.T) {
+	tests := []struct {
+		name     string
+		scripts  bool
+		mode     ApplyMode
+		meddle   func(t *testing.T, c *kt.Client, db string)
+		conflict string // key named in the 40001, "" = commit succeeds
+	}{
+		{"no interference", true, ApplyAuto, func(*testing.T, *kt.Client, string) {}, ""},
+		{"updated row changed", true, ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "u", "theirs") }, `"u"`},
+		{"deleted row changed", true, ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "d", "theirs") }, `"d"`},
+		{"deleted row already gone", true, ApplyAuto, func(t *testing.T, c *kt.Client, db string) {
+			require.NoError(t, c.Remove(context.Background(), db, []byte("d")))
+		}, `"d"`},
+		{"inserted key created meanwhile", true, ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "n", "theirs") }, `"n"`},
+		{"bulk: updated row changed", false, ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "u", "theirs") }, `"u"`},
+		{"bulk: inserted key created meanwhile", true, ApplyBulk, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "n", "theirs") }, `"n"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tbl, _, c := devTable(t, tt.scripts, XactOptions{Apply: tt.mode})
+			tbl.ConflictCheck = true
+			put(t, c, tbl.DB, "u", "old")
+			put(t, c, tbl.DB, "d", "dv")
+			be := NewBackend(DialKT)
+			defer be.Conns.CloseAll()
+			conflictTxn(t, be, tbl)
+			tt.meddle(t, c, tbl.DB)
+			before := ktContents(t, c, tbl.DB)
+
+			st := commit(t, be)
+			if tt.conflict == "" {
+				require.Nil(t, st)
+				assert.Equal(t, map[string]string{"u": "new", "n": "ins", "w": "w1"}, ktContents(t, c, tbl.DB))
+				return
+			}
+			require.NotNil(t, st)
+			assert.Equal(t, SQLStateSerializationFailure, st.SQLState)
+			assert.Contains(t, st.Message, tt.conflict)
+			assert.Contains(t, st.Detail, "nothing was written")
+			assert.Equal(t, before, ktContents(t, c, tbl.DB), "nothing written, not even the unchecked key")
+		})
+	}
+}
+
+func TestConflictCheckOffIgnoresChanges(t *testing.T) {
+	tbl, _, c := devTable(t, true, XactOptions{})
+	put(t, c, tbl.DB, "u", "old")
+	put(t, c, tbl.DB, "d", "dv")
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	conflictTxn(t, be, tbl)
+	put(t, c, tbl.DB, "u", "theirs")
+	require.Nil(t, commit(t, be))
+	assert.Equal(t, "new", ktContents(t, c, tbl.DB)["u"], "last writer wins")
+}
+
+func TestConflictExpectationsFollowSavepoints(t *testing.T) {
+	tbl, _, c := devTable(t, true, XactOptions{})
+	tbl.ConflictCheck = true
+	put(t, c, tbl.DB, "a", "1")
+	put(t, c, tbl.DB, "b", "2")
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	m := NewModify(be, tbl, false)
+	defer m.Close()
+	// nest 2: update a, then ROLLBACK TO: its expectation goes too
+	m.Saw(2, []byte("a"), []byte("1"))
+	res, st := m.Update(2, []byte("a"), []byte("a"), []byte("x"))
+	settleModify(t, m, res, st)
+	be.EndSubXact(2, false)
+	// nest 2 again: update b, RELEASE: kept
+	m.Saw(2, []byte("b"), []byte("2"))
+	res, st = m.Update(2, []byte("b"), []byte("b"), []byte("y"))
+	settleModify(t, m, res, st)
+	be.EndSubXact(2, true)
+	put(t, c, tbl.DB, "a", "changed") // not read any more: no conflict
+	require.Nil(t, commit(t, be))
+	assert.Equal(t, map[string]string{"a": "changed", "b": "y"}, ktContents(t, c, tbl.DB))
+
+	// the released expectation is checked
+	m2 := NewModify(be, tbl, false)
+	defer m2.Close()
+	m2.Saw(2, []byte("b"), []byte("y"))
+	res, st = m2.Update(2, []byte("b"), []byte("b"), []byte("z"))
+	settleModify(t, m2, res, st)
+	be.EndSubXact(2, true)
+	put(t, c, tbl.DB, "b", "theirs")
+	st = commit(t, be)
+	require.NotNil(t, st)
+	assert.Equal(t, SQLStateSerializationFailure, st.SQLState)
+}
+
+func TestConflictFirstReadWins(t *testing.T) {
+	tbl, _, c := devTable(t, true, XactOptions{})
+	tbl.ConflictCheck = true
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	m := NewModify(be, tbl, false)
+	defer m.Close()
+	// INSERT k (absent in KT), then UPDATE k (read from the buffer): the
+	// expectation stays "absent"
+	res, st := m.Insert(1, []byte("k"), []byte("1"))
+	settleModify(t, m, res, st)
+	m.Saw(1, []byte("k"), []byte("1"))
+	res, st = m.Update(1, []byte("k"), []byte("k"), []byte("2"))
+	settleModify(t, m, res, st)
+	require.Nil(t, commit(t, be))
+	assert.Equal(t, map[string]string{"k": "2"}, ktContents(t, c, tbl.DB))
+}
+
+// TestApplyChunkedConflictWritesNothing: with several chunks, a conflict in
+// a later chunk is found by the check pass before any chunk is written.
+func TestApplyChunkedConflictWritesNothing(t *testing.T) {
+	tbl, _, c := devTable(t, true, XactOptions{ApplyBatch: 2})
+	tbl.ConflictCheck = true
+	put(t, c, tbl.DB, "z", "old")
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	m := NewModify(be, tbl, false)
+	defer m.Close()
+	for _, k := range []string{"a", "b", "c", "d"} {
+		res, st := m.Insert(1, []byte(k), []byte("v"))
+		settleModify(t, m, res, st)
+	}
+	m.Saw(1, []byte("z"), []byte("old"))
+	res, st := m.Update(1, []byte("z"), []byte("z"), []byte("new"))
+	settleModify(t, m, res, st)
+	put(t, c, tbl.DB, "z", "theirs")
+	st = commit(t, be)
+	require.NotNil(t, st)
+	assert.Equal(t, SQLStateSerializationFailure, st.SQLState)
+	assert.Equal(t, map[string]string{"z": "theirs"}, ktContents(t, c, tbl.DB))
+}
+
+// TestApplyFaults: an apply whose connection breaks mid-reply was applied
+// by the server; the retry must not turn that into an error or a conflict.
+// A stalled apply times out and leaves KT untouched.
+func TestApplyFaults(t *testing.T) {
+	for _, check := range []bool{false, true} {
+		t.Run("close mid-reply, conflict_check="+strconv.FormatBool(check), func(t *testing.T) {
+			tbl, srv, c := devTable(t, true, XactOptions{})
+			tbl.ConflictCheck = check
+			put(t, c, tbl.DB, "u", "old")
+			be := NewBackend(DialKT)
+			defer be.Conns.CloseAll()
+			// probe first, so the fault hits the apply
+			be.writeBuffer(tbl).Set(1, []byte("warm"), []byte("1"))
+			require.Nil(t, commit(t, be))
+
+			m := NewModify(be, tbl, false)
+			m.Saw(1, []byte("u"), []byte("old"))
+			res, st := m.Update(1, []byte("u"), []byte("u"), []byte("new"))
+			settleModify(t, m, res, st)
+			res, st = m.Insert(1, []byte("n"), []byte("ins"))
+			settleModify(t, m, res, st)
+			m.Close()
+			srv.SetFault(ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "bin_play_script", Times: 1})
+			require.Nil(t, commit(t, be))
+			assert.Equal(t, map[string]string{"u": "new", "n": "ins", "warm": "1"}, ktContents(t, c, tbl.DB))
+		})
+	}
+	t.Run("stall past the timeout", func(t *testing.T) {
+		tbl, srv, c := devTable(t, true, XactOptions{})
+		tbl.Server.Opts.Timeout = 300 * time.Millisecond
+		be := NewBackend(DialKT)
+		defer be.Conns.CloseAll()
+		be.writeBuffer(tbl).Set(1, []byte("warm"), []byte("1"))
+		require.Nil(t, commit(t, be))
+		be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+		be.writeBuffer(tbl).Set(1, []byte("b"), []byte("2"))
+		srv.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "bin_play_script"})
+		st := commit(t, be)
+		require.NotNil(t, st)
+		assert.Contains(t, st.Message, "ktfdwapply")
+		assert.Contains(t, st.Message, "timed out")
+		assert.Equal(t, map[string]string{"warm": "1"}, ktContents(t, c, tbl.DB), "nothing applied while stalled")
+		require.NoError(t, srv.Close(), "the stalled request dies with the server")
+	})
+	t.Run("refused connection", func(t *testing.T) {
+		tbl, srv, _ := devTable(t, true, XactOptions{Apply: ApplyAtomic})
+		srv.SetFault(ktdev.Fault{Kind: ktdev.FaultRefuse})
+		be := NewBackend(DialKT)
+		defer be.Conns.CloseAll()
+		be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+		st := commit(t, be)
+		require.NotNil(t, st)
+		assert.Contains(t, st.Message, `server "kt"`)
+	})
+}
+
+func TestApplyScriptErrorStatus(t *testing.T) {
+	tbl, _, _ := devTable(t, true, XactOptions{Apply: ApplyAtomic})
+	tbl.DB = "nosuchdb"
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+	st := commit(t, be)
+	require.NotNil(t, st)
+	assert.Equal(t, SQLStateFDWError, st.SQLState)
+	assert.Contains(t, st.Message, "no such database")
+	assert.Contains(t, st.Message, `KT operation ktfdwapply on server "kt"`)
+}
+
+func TestBufferedBytes(t *testing.T) {
+	be := NewBackend(func(ServerOptions) (Remote, error) { return nil, errors.New("no I/O") })
+	tbl := testTable("db")
+	assert.Zero(t, be.BufferedBytes())
+	be.writeBuffer(tbl).Set(1, []byte("key"), make([]byte, 1000))
+	n := be.BufferedBytes()
+	assert.GreaterOrEqual(t, n, int64(1003))
+	be.writeBuffer(tbl).Set(2, []byte("key2"), make([]byte, 1000))
+	assert.GreaterOrEqual(t, be.BufferedBytes(), n+1004)
+	be.EndSubXact(2, false)
+	assert.Equal(t, n, be.BufferedBytes(), "ROLLBACK TO frees")
+	be.EndXact()
+	assert.Zero(t, be.BufferedBytes())
+}
