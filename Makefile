@@ -37,6 +37,7 @@ install: $(MODULE)
 	install -d $(DESTDIR)$(PG_PKGLIBDIR) $(DESTDIR)$(PG_SHAREDIR)/extension
 	install -m 755 $(MODULE) $(DESTDIR)$(PG_PKGLIBDIR)/$(MODULE)
 	install -m 644 $(EXTENSION).control sql/$(EXTENSION)--*.sql $(DESTDIR)$(PG_SHAREDIR)/extension/
+	install -m 644 sql/kt_fdw.lua $(DESTDIR)$(PG_SHAREDIR)/extension/  # for ktserver -scr (apply 'atomic')
 
 installcheck:
 	bash test/regress.sh
