@@ -194,10 +194,12 @@ func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []
 	return nil
 }
 
-// applyChunk makes one ktfdwapply call. A connection that broke is retried
-// once on a fresh one; if the first call had in fact been applied, the
-// retry's checks fail on exactly the keys that now hold this chunk's final
-// states, which counts as success.
+// applyChunk makes one ktfdwapply call. A connection that broke, or a reply
+// that made no sense, leaves the outcome unknown, so the call is retried once
+// on a fresh connection: writing final states twice is harmless, and if the
+// first call had been applied, the retry's checks fail on exactly the keys
+// that now hold this chunk's final states, which counts as success. (A
+// timeout is not retried: the server may still be working on the call.)
 func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktscript.Request, chunk []applyItem, index, total int) *Status {
 	oc := t.opContext(ktscript.ProcApply)
 	pairs := req.Pairs()
@@ -212,7 +214,7 @@ func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktsc
 	}
 	err := withTimeout(ctx, oc.Timeout, attempt)
 	retried := false
-	if err != nil && Classify(err) == FailBroken && ctx.Err() == nil {
+	if err != nil && ctx.Err() == nil && (Classify(err) == FailBroken || Classify(err) == FailProtocol) {
 		retried = true
 		err = withTimeout(ctx, oc.Timeout, attempt)
 	}

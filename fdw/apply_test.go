@@ -298,12 +298,17 @@ func TestApplyChunkedConflictWritesNothing(t *testing.T) {
 	assert.Equal(t, map[string]string{"z": "theirs"}, ktContents(t, c, tbl.DB))
 }
 
-// TestApplyFaults: an apply whose connection breaks mid-reply was applied
-// by the server; the retry must not turn that into an error or a conflict.
+// TestApplyFaults: an apply whose connection breaks mid-reply (or whose reply
+// is garbage) was applied by the server; the retry must not turn that into
+// an error or a conflict.
 // A stalled apply times out and leaves KT untouched.
 func TestApplyFaults(t *testing.T) {
-	for _, check := range []bool{false, true} {
-		t.Run("close mid-reply, conflict_check="+strconv.FormatBool(check), func(t *testing.T) {
+	for _, tc := range []struct {
+		kind  ktdev.FaultKind
+		check bool
+	}{{ktdev.FaultCloseMidReply, false}, {ktdev.FaultCloseMidReply, true}, {ktdev.FaultGarbage, true}} {
+		check := tc.check
+		t.Run(tc.kind.String()+", conflict_check="+strconv.FormatBool(check), func(t *testing.T) {
 			tbl, srv, c := devTable(t, true, XactOptions{})
 			tbl.ConflictCheck = check
 			put(t, c, tbl.DB, "u", "old")
@@ -320,7 +325,7 @@ func TestApplyFaults(t *testing.T) {
 			res, st = m.Insert(1, []byte("n"), []byte("ins"))
 			settleModify(t, m, res, st)
 			m.Close()
-			srv.SetFault(ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "bin_play_script", Times: 1})
+			srv.SetFault(ktdev.Fault{Kind: tc.kind, Proc: "bin_play_script", Times: 1})
 			require.Nil(t, commit(t, be))
 			assert.Equal(t, map[string]string{"u": "new", "n": "ins", "warm": "1"}, ktContents(t, c, tbl.DB))
 		})
