@@ -89,7 +89,7 @@ func checkConflictCheck(v string) (bool, string) {
 // XactOptions are the server options of the commit-time apply.
 type XactOptions struct {
 	Apply         ApplyMode
-	ApplyBatch    int // 0 = DefaultApplyBatch
+	ApplyBatch    int  // 0 = DefaultApplyBatch
 	ConflictCheck bool // server default; a table's option wins
 }
 
