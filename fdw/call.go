@@ -12,9 +12,12 @@ import (
 func call(ctx context.Context, oc OpContext, fn func(ctx context.Context) error) *Status {
 	ctx = withWritePin(ctx) // a write's retry stays on its host (failover.go)
 	err := withTimeout(ctx, oc.Timeout, fn)
+	attempts := 1
 	if err != nil && Classify(err) == FailBroken && ctx.Err() == nil {
 		err = withTimeout(ctx, oc.Timeout, fn)
+		attempts++
 	}
+	countCall(oc, attempts, err != nil && ctx.Err() == nil)
 	if err != nil {
 		if ctx.Err() != nil && Classify(err) != FailConnect {
 			// Our own cancel (abort, rescan, release): say so, not "timed out".

@@ -92,6 +92,7 @@ func Classify(err error) FailKind {
 
 // OpContext names a KT call for error messages.
 type OpContext struct {
+	ServerOID      uint32 // for per-server statistics (stats.go)
 	Server         string // Postgres server name
 	Addr           string // host:port
 	Op             string // KT operation, e.g. "get", "set_bulk"

@@ -37,7 +37,7 @@ type Target struct {
 func (t Table) Target() Target { return Target{ServerOID: t.Server.OID, DB: t.DB} }
 
 func (t Table) opContext(op string) OpContext {
-	return OpContext{Server: t.Server.Name, Addr: t.Server.Opts.Addr(), Op: op,
+	return OpContext{ServerOID: t.Server.OID, Server: t.Server.Name, Addr: t.Server.Opts.Addr(), Op: op,
 		Timeout: t.Server.Opts.Timeout, ConnectTimeout: t.Server.Opts.ConnectTimeout}
 }
 

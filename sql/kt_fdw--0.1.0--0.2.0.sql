@@ -22,3 +22,33 @@ CREATE FUNCTION kt_fdw_stats(
 RETURNS record
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT VOLATILE;
+
+-- Connections (since 0.2.0), in the style of postgres_fdw_disconnect():
+-- close this backend's cached KT connections to one server, or to all;
+-- true when there were any. Buffered writes stay and are applied at commit.
+CREATE FUNCTION kt_fdw_disconnect(server_name text)
+RETURNS bool
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+CREATE FUNCTION kt_fdw_disconnect_all()
+RETURNS bool
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- One row per server this backend has used (since 0.2.0): whether a
+-- connection is cached, its hosts (a failover list marks hosts in back-off
+-- "(down)"), the host in use, KT operations sent (a retried one counts
+-- twice), failed operations and operations served by another host after a
+-- failure. Counters live as long as the backend.
+CREATE FUNCTION kt_fdw_server_stats(
+  OUT server_name text,
+  OUT connected bool,
+  OUT hosts text,
+  OUT current_host text,
+  OUT round_trips bigint,
+  OUT errors bigint,
+  OUT failovers bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
