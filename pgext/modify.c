@@ -256,18 +256,28 @@ ktfdw_ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 }
 
 #if PG_VERSION_NUM >= 140000
-/* Rows per ExecForeignBatchInsert: their keys are checked with one get_bulk. */
-#define KT_INSERT_BATCH 100
-
+/*
+ * Rows per ExecForeignBatchInsert (their keys are checked with one
+ * get_bulk): the batch_size option of the table, else of the server, else
+ * fdw.DefaultBatchSize.
+ */
 int
 ktfdw_GetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
+	KtTableInfo info;
+	KtTablePlan tp = {0};
+	KtStatus	st = {0};
+	int			rc;
+
 	/* As postgres_fdw: no batching when rows must come back one by one. */
 	if (rinfo->ri_projectReturning != NULL || rinfo->ri_WithCheckOptions != NIL ||
 		(rinfo->ri_TrigDesc && (rinfo->ri_TrigDesc->trig_insert_before_row ||
 								rinfo->ri_TrigDesc->trig_insert_instead_row)))
 		return 1;
-	return KT_INSERT_BATCH;
+	ktfdw_table_info(rinfo->ri_RelationDesc, &info);
+	GOCALL(rc = ktfdw_table_plan(&info.table, &tp, &st));
+	ktfdw_check(rc, &st);
+	return Max(tp.batch_size, 1);
 }
 
 TupleTableSlot **
