@@ -85,8 +85,14 @@ func (b *Backend) cleared(t Table) [][]byte {
 }
 
 // Truncate buffers TRUNCATE of tables at nesting level nest. It does no I/O:
-// KT is cleared when the transaction commits.
+// KT is cleared when the transaction commits. A readonly table refuses it
+// (55000) before anything of the statement is buffered.
 func (b *Backend) Truncate(nest int, tables []Table) *Status {
+	for _, t := range tables {
+		if st := t.CheckWritable("TRUNCATE"); st != nil {
+			return st
+		}
+	}
 	for _, t := range tables {
 		b.writeBuffer(t).Clear(nest, nil)
 	}

@@ -135,3 +135,17 @@ func TestTruncateApplyFailure(t *testing.T) {
 	require.NotNil(t, st)
 	assert.Contains(t, st.Message, "KT operation clear")
 }
+
+func TestTruncateReadOnlyRefused(t *testing.T) {
+	f := newFake()
+	f.put("0", "a", "1")
+	be := newTestBackend(f)
+	ro := testTable("1")
+	ro.Name, ro.ReadOnly = "ro", true
+
+	st := be.Truncate(1, []Table{testTable("0"), ro})
+	require.NotNil(t, st)
+	assert.Equal(t, "55000", st.SQLState)
+	assert.Equal(t, `foreign table "ro" does not allow TRUNCATE`, st.Message)
+	assert.False(t, be.HasWrites(), "a refused TRUNCATE buffered the other table's clear")
+}

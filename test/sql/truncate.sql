@@ -65,6 +65,14 @@ SELECT count(*) FROM local_rules;
 SELECT count(*) FROM kt_test;
 DROP TABLE local_rules;
 
+-- a readonly table refuses TRUNCATE before anything is buffered
+CREATE FOREIGN TABLE kt_ro (key text, value text) SERVER kt_server
+  OPTIONS (readonly 'true');
+INSERT INTO kt_test VALUES ('i', '9');
+TRUNCATE kt_test, kt_ro;
+SELECT * FROM kt_test ORDER BY key;
+DROP FOREIGN TABLE kt_ro;
+
 -- PREPARE TRANSACTION after a TRUNCATE is refused like after any KT write
 BEGIN;
 TRUNCATE kt_test;
