@@ -79,7 +79,8 @@ if [ -n "${KT_TEST_ADDR:-}" ]; then
   KT_PORT=${KT_TEST_ADDR##*:}
   echo "regress: using KT at $KT_TEST_ADDR (KT_TEST_ADDR)"
 else
-  "$work/bin/ktdev" -port 0 >"$work/ktdev.log" 2>&1 &
+  # -scr-ktfdw: like ktserver -scr kt_fdw.lua, so commits take the atomic apply
+  "$work/bin/ktdev" -port 0 -scr-ktfdw >"$work/ktdev.log" 2>&1 &
   ktpid=$!
   pids+=("$ktpid")
   line=$(wait_line "$work/ktdev.log" 'ktdev listening on' "$ktpid")
