@@ -42,7 +42,7 @@ func TestDisconnectAndServerStats(t *testing.T) {
 	assert.False(t, closed)
 
 	e.exec("INSERT INTO kv VALUES ('a', '1')") // get (duplicate check) + set_bulk
-	e.rows(e.conn)                            // match_prefix + get_bulk
+	e.rows(e.conn)                             // match_prefix + get_bulk
 	pgErr(t, e.conn, "SELECT * FROM dead_kv WHERE key = 'x'")
 
 	st := serverStats(t, e)
