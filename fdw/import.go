@@ -18,14 +18,33 @@ const ImportSchemaName = "kt"
 
 // Database is one database of a KT server as its report lists it.
 type Database struct {
-	Index int
-	Name  string // file name of its path without "#" tuning: "*", "%", "casket.kch"
+	Index   int
+	Name    string // file name of its path without "#" tuning: "*", "%", "casket.kch"
+	Ordered bool   // a tree database keeping keys in byte order
 }
 
 // ImportedTable is one foreign table IMPORT FOREIGN SCHEMA creates.
 type ImportedTable struct {
-	Name string // table name (a plain identifier: [a-z0-9_])
-	DB   string // the db option: the database's index
+	Name    string // table name (a plain identifier: [a-z0-9_])
+	DB      string // the db option: the database's index
+	Ordered bool   // the ordered option: set for tree databases
+}
+
+// SQL is the CREATE FOREIGN TABLE command of t on server (unqualified:
+// Postgres puts it into the target schema). Names are always quoted: a
+// database called "user" gives a table named like a keyword.
+func (t ImportedTable) SQL(server string) string {
+	opts := fmt.Sprintf("db '%s'", t.DB)
+	if t.Ordered {
+		opts += ", ordered 'true'"
+	}
+	return fmt.Sprintf("CREATE FOREIGN TABLE %s (key text, value text) SERVER %s OPTIONS (%s)",
+		quoteIdent(t.Name), quoteIdent(server), opts)
+}
+
+// quoteIdent quotes an SQL identifier ("a""b" for a"b).
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 // maxIdentLen is Postgres' NAMEDATALEN-1.
@@ -35,7 +54,8 @@ const maxIdentLen = 63
 // lower-cased with every character other than a-z, 0-9 and _ replaced by _
 // ("casket.kch" -> casket_kch); when that has no letter, starts with a digit,
 // is longer than 63 bytes or is taken by an earlier database, the table is
-// named db_<index> ("*" -> db_0), with _ appended while that is taken too. The db option is always the index, so a
+// named db_<index> ("*" -> db_0), with _ appended while that is taken too.
+// Tree databases get ordered 'true'. The db option is always the index, so a
 // table keeps pointing at its database whatever the server calls it.
 func ImportTables(dbs []Database) []ImportedTable {
 	used := map[string]bool{}
@@ -49,7 +69,7 @@ func ImportTables(dbs []Database) []ImportedTable {
 			name += "_"
 		}
 		used[name] = true
-		out = append(out, ImportedTable{Name: name, DB: strconv.Itoa(d.Index)})
+		out = append(out, ImportedTable{Name: name, DB: strconv.Itoa(d.Index), Ordered: d.Ordered})
 	}
 	return out
 }
@@ -79,6 +99,7 @@ func identFromDBName(s string) string {
 // Import is IMPORT FOREIGN SCHEMA in progress: one KT report call.
 type Import struct {
 	op     *Op
+	server string
 	tables []ImportedTable
 }
 
@@ -104,7 +125,7 @@ func StartImport(be *Backend, srv Server, remoteSchema string, opts []Option) (*
 	if st != nil {
 		return nil, st
 	}
-	im := &Import{}
+	im := &Import{server: srv.Name}
 	t := Table{Server: srv}
 	im.op = startOp(func(ctx context.Context) *Status {
 		var dbs []Database
@@ -124,6 +145,15 @@ func (im *Import) Wait(d time.Duration) (finished bool, st *Status) { return im.
 
 // Tables is the result once Wait finished without error.
 func (im *Import) Tables() []ImportedTable { return im.tables }
+
+// Commands are the CREATE FOREIGN TABLE commands of Tables.
+func (im *Import) Commands() []string {
+	out := make([]string, len(im.tables))
+	for i, t := range im.tables {
+		out[i] = t.SQL(im.server)
+	}
+	return out
+}
 
 // Close cancels the report call.
 func (im *Import) Close() { im.op.Cancel() }

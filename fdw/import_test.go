@@ -15,14 +15,14 @@ func TestImportTablesNaming(t *testing.T) {
 		dbs  []Database
 		want []ImportedTable
 	}{
-		{"dev server defaults: symbols get db_<index>", []Database{{0, "*"}, {1, "%"}},
-			[]ImportedTable{{"db_0", "0"}, {"db_1", "1"}}},
-		{"file names are sanitised", []Database{{0, ":"}, {3, "casket.kct"}, {4, "Casket.KCH"}, {5, "rules-v2.kch"}},
-			[]ImportedTable{{"db_0", "0"}, {"casket_kct", "3"}, {"casket_kch", "4"}, {"rules_v2_kch", "5"}}},
-		{"a leading digit, no letter or too long: db_<index>", []Database{{0, "2024.kch"}, {1, "__"}, {2, long}, {3, ""}},
-			[]ImportedTable{{"db_0", "0"}, {"db_1", "1"}, {"db_2", "2"}, {"db_3", "3"}}},
-		{"a name taken by an earlier database", []Database{{0, "a.kch"}, {1, "a_kch"}, {2, "db_3"}, {3, "*"}},
-			[]ImportedTable{{"a_kch", "0"}, {"db_1", "1"}, {"db_3", "2"}, {"db_3_", "3"}}},
+		{"dev server defaults: symbols get db_<index>", []Database{{0, "*", false}, {1, "%", true}},
+			[]ImportedTable{{"db_0", "0", false}, {"db_1", "1", true}}},
+		{"file names are sanitised", []Database{{0, ":", false}, {3, "casket.kct", true}, {4, "Casket.KCH", false}, {5, "rules-v2.kch", false}},
+			[]ImportedTable{{"db_0", "0", false}, {"casket_kct", "3", true}, {"casket_kch", "4", false}, {"rules_v2_kch", "5", false}}},
+		{"a leading digit, no letter or too long: db_<index>", []Database{{0, "2024.kch", false}, {1, "__", false}, {2, long, false}, {3, "", false}},
+			[]ImportedTable{{"db_0", "0", false}, {"db_1", "1", false}, {"db_2", "2", false}, {"db_3", "3", false}}},
+		{"a name taken by an earlier database", []Database{{0, "a.kch", false}, {1, "a_kch", false}, {2, "db_3", false}, {3, "*", false}},
+			[]ImportedTable{{"a_kch", "0", false}, {"db_1", "1", false}, {"db_3", "2", false}, {"db_3_", "3", false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,7 +39,31 @@ func TestDatabasesFromReport(t *testing.T) {
 		"db_total_count": "0",
 		"cnt_get":        "3",
 	}
-	assert.Equal(t, []Database{{0, "*"}, {1, "%"}, {10, "casket.kch"}}, databasesFromReport(rep))
+	assert.Equal(t, []Database{{0, "*", false}, {1, "%", false}, {10, "casket.kch", false}}, databasesFromReport(rep))
+}
+
+func TestKeyOrdered(t *testing.T) {
+	tests := []struct {
+		status map[string]string
+		want   bool
+	}{
+		{map[string]string{"type": "32", "realtype": "32"}, false},                    // * cache hash
+		{map[string]string{"type": "33", "realtype": "33"}, true},                     // % cache tree
+		{map[string]string{"type": "49", "realtype": "49", "rcomp": "lexical"}, true}, // *.kct
+		{map[string]string{"type": "49", "realtype": "49", "rcomp": "decimal"}, false},
+		{map[string]string{"type": "48", "realtype": "48"}, false}, // *.kch
+		{map[string]string{"type": "17"}, true},                    // + proto tree
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, keyOrdered(tt.status), "%v", tt.status)
+	}
+}
+
+func TestImportedTableSQL(t *testing.T) {
+	assert.Equal(t, `CREATE FOREIGN TABLE "db_0" (key text, value text) SERVER "kt" OPTIONS (db '0')`,
+		ImportedTable{"db_0", "0", false}.SQL("kt"))
+	assert.Equal(t, `CREATE FOREIGN TABLE "user" (key text, value text) SERVER "my ""kt""" OPTIONS (db '3', ordered 'true')`,
+		ImportedTable{"user", "3", true}.SQL(`my "kt"`))
 }
 
 func TestImportRefusesOtherSchemas(t *testing.T) {
@@ -67,5 +91,9 @@ func TestImportListsDatabases(t *testing.T) {
 	finished, st := im.Wait(10 * time.Second)
 	require.True(t, finished)
 	require.Nil(t, st)
-	assert.Equal(t, []ImportedTable{{"db_0", "0"}, {"db_1", "1"}}, im.Tables())
+	assert.Equal(t, []ImportedTable{{"db_0", "0", false}, {"db_1", "1", false}}, im.Tables())
+	assert.Equal(t, []string{
+		`CREATE FOREIGN TABLE "db_0" (key text, value text) SERVER "s" OPTIONS (db '0')`,
+		`CREATE FOREIGN TABLE "db_1" (key text, value text) SERVER "s" OPTIONS (db '1')`,
+	}, im.Commands())
 }

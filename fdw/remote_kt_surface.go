@@ -47,12 +47,37 @@ func (r ktRemote) Count(ctx context.Context, db string) (int64, error) {
 	return n, nil
 }
 
+// Databases lists the databases of the report, each with its status to tell
+// tree databases (keys in order) from the others.
 func (r ktRemote) Databases(ctx context.Context) ([]Database, error) {
 	rep, err := r.c.Report(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return databasesFromReport(rep), nil
+	dbs := databasesFromReport(rep)
+	for i := range dbs {
+		st, err := r.c.Status(ctx, strconv.Itoa(dbs[i].Index))
+		if err != nil {
+			return nil, err
+		}
+		dbs[i].Ordered = keyOrdered(st)
+	}
+	return dbs, nil
+}
+
+// orderedTypes are the status types of KT's tree databases (protocol §4.1):
+// ProtoTreeDB, GrassDB (%), TreeDB (*.kct), ForestDB (*.kcf).
+var orderedTypes = map[string]bool{"17": true, "33": true, "49": true, "65": true}
+
+// keyOrdered reports whether a database's status says it keeps keys in byte
+// order: a tree database with the default (lexical) comparator.
+func keyOrdered(status map[string]string) bool {
+	t := status["realtype"]
+	if t == "" {
+		t = status["type"]
+	}
+	rcomp, ok := status["rcomp"]
+	return orderedTypes[t] && (!ok || rcomp == "lexical")
 }
 
 // databasesFromReport reads the db_<i> lines of a KT report

@@ -58,7 +58,7 @@ func ktfdw_import_begin(srv *C.KtTable, remoteSchema *C.char, opts *C.KtOptions,
 }
 
 // ktfdw_import_wait polls; on KT_OK, batch holds one row per table:
-// key = table name, value = db option.
+// key = table name, value = its CREATE FOREIGN TABLE command.
 //
 //export ktfdw_import_wait
 func ktfdw_import_wait(h C.uintptr_t, waitMs C.int, batch *C.KtBatch, st *C.KtStatus) (rc C.int) {
@@ -71,9 +71,10 @@ func ktfdw_import_wait(h C.uintptr_t, waitMs C.int, batch *C.KtBatch, st *C.KtSt
 	if fst != nil {
 		return setStatus(st, fst)
 	}
-	rows := make([]fdw.Record, 0, len(im.Tables()))
-	for _, t := range im.Tables() {
-		rows = append(rows, fdw.Record{Key: []byte(t.Name), Value: []byte(t.DB)})
+	cmds := im.Commands()
+	rows := make([]fdw.Record, len(cmds))
+	for i, t := range im.Tables() {
+		rows[i] = fdw.Record{Key: []byte(t.Name), Value: []byte(cmds[i])}
 	}
 	fillBatch(batch, rows)
 	return C.KT_OK

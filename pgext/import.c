@@ -1,15 +1,13 @@
 /*
  * import.c: IMPORT FOREIGN SCHEMA kt FROM SERVER s INTO local_schema.
- * Go lists the server's KT databases and names a table for each; C only
- * writes the CREATE FOREIGN TABLE commands. Postgres applies LIMIT TO and
- * EXCEPT to them.
+ * Go lists the server's KT databases and writes a CREATE FOREIGN TABLE
+ * command for each; C hands them to Postgres, which applies LIMIT TO and
+ * EXCEPT.
  */
 #include "ktfdw.h"
 
 #include "foreign/foreign.h"
-#include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "utils/builtins.h"
 
 List *
 ktfdw_ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
@@ -45,18 +43,12 @@ ktfdw_ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	for (int i = 0; i < task->batch.nrows; i++)
 	{
 		uint32		namelen,
-					dblen;
-		const char *name = ktfdw_task_field(task, &namelen);
-		const char *db = ktfdw_task_field(task, &dblen);
-		StringInfoData cmd;
+					cmdlen;
+		const char *cmd;
 
-		initStringInfo(&cmd);
-		appendStringInfo(&cmd,
-						 "CREATE FOREIGN TABLE %s (key text, value text) SERVER %s OPTIONS (db %s)",
-						 quote_identifier(pnstrdup(name, namelen)),
-						 quote_identifier(srv->servername),
-						 quote_literal_cstr(pnstrdup(db, dblen)));
-		commands = lappend(commands, cmd.data);
+		(void) ktfdw_task_field(task, &namelen);	/* the table name */
+		cmd = ktfdw_task_field(task, &cmdlen);
+		commands = lappend(commands, pnstrdup(cmd, cmdlen));
 	}
 	ktfdw_task_done(task);
 	return commands;

@@ -30,7 +30,7 @@ func TestImportForeignSchemaReachesEachDatabase(t *testing.T) {
 	require.NoError(t, rows.Err())
 	// the dev server's and the documented real server's layout: '*' '%'
 	assert.Equal(t, "db=0", got["db_0"])
-	assert.Equal(t, "db=1", got["db_1"])
+	assert.Equal(t, "db=1,ordered=true", got["db_1"], "a tree database is imported as ordered")
 
 	var v string
 	require.NoError(t, e.conn.QueryRow(ctx(t), "SELECT value FROM imported.db_1 WHERE key = 'in-db1'").Scan(&v))

@@ -1,0 +1,46 @@
+package fdw
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The kt client side of TRUNCATE, ANALYZE and IMPORT FOREIGN SCHEMA, against
+// the dev server (or $KT_TEST_ADDR: a hash DB 0 and a tree DB 1).
+func TestKTRemoteSurface(t *testing.T) {
+	tbl, _ := ktTable(t)
+	r, err := DialKT(tbl.Server.Opts)
+	require.NoError(t, err)
+	defer r.Close()
+	ctx := context.Background()
+
+	recs := []Record{{Key: []byte("p:1"), Value: []byte("a")}, {Key: []byte("p:2"), Value: []byte("b")}, {Key: []byte("q:1"), Value: []byte("c")}}
+	require.NoError(t, r.SetBulk(ctx, "", recs))
+	n, err := r.Count(ctx, "")
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, n)
+
+	require.NoError(t, r.Clear(ctx, "", []byte("p:")))
+	keys, err := r.AllKeys(ctx, "")
+	require.NoError(t, err)
+	assert.Equal(t, [][]byte{[]byte("q:1")}, keys, "a prefix clear removes exactly the prefix")
+
+	require.NoError(t, r.Clear(ctx, "", nil))
+	n, err = r.Count(ctx, "")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+
+	dbs, err := r.Databases(ctx)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(dbs), 2)
+	if os.Getenv("KT_TEST_ADDR") == "" {
+		assert.Equal(t, []Database{{0, "*", false}, {1, "%", true}}, dbs)
+	} else {
+		assert.False(t, dbs[0].Ordered, "DB 0 of a real test KT is a hash database")
+		assert.True(t, dbs[1].Ordered, "DB 1 of a real test KT is a tree database")
+	}
+}
