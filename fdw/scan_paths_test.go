@@ -82,6 +82,9 @@ func TestScanPaths(t *testing.T) {
 		{"ordered full scan walks the cursor in growing batches",
 			ScanSpec{Kind: ScanFull, Ordered: true},
 			nil, map[string]int{"match_prefix": 0, "cur_get_batch": 7}}, // 64..1000: 64+128+256+512+1000+1000+1000 >= 3001
+		{"count(*) reads no value: keys only, no get_bulk",
+			ScanSpec{Kind: ScanFull, KeysOnly: true},
+			nil, map[string]int{"match_prefix": 1, "get_bulk": 0}},
 		{"hash full scan: all keys, then get_bulk per 1000",
 			ScanSpec{Kind: ScanFull},
 			nil, map[string]int{"match_prefix": 1, "get_bulk": 4}},

@@ -231,14 +231,34 @@ func (p *producer) listKeys(prefix []byte) ([][]byte, bool) {
 
 func (p *producer) prefix() bool {
 	keys, ok := p.listKeys(p.spec.Prefix)
-	return ok && p.keys(keys)
+	return ok && p.values(keys)
 }
 
 // allKeys is the full scan of a hash DB: every key with one match_prefix
 // (memory grows with the number of keys), values by get_bulk.
 func (p *producer) allKeys() bool {
 	keys, ok := p.listKeys(nil)
-	return ok && p.keys(keys)
+	return ok && p.values(keys)
+}
+
+// values fetches the records of listed keys, or with KeysOnly sends the
+// keys alone: match_prefix listed them, so they exist (KT has no snapshot:
+// a record removed in between may still be counted).
+func (p *producer) values(keys [][]byte) bool {
+	if !p.spec.KeysOnly {
+		return p.keys(keys)
+	}
+	for i := 0; i < len(keys); i += ScanBatch {
+		chunk := keys[i:min(i+ScanBatch, len(keys))]
+		recs := make([]Record, len(chunk))
+		for j, k := range chunk {
+			recs[j] = Record{Key: k, Value: []byte{}}
+		}
+		if !p.emit(recs, false) {
+			return false
+		}
+	}
+	return true
 }
 
 // cursor walks a key-ordered DB from the low bound (or the start) in

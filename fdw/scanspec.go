@@ -56,6 +56,9 @@ type ScanSpec struct {
 	Ordered bool
 	// Empty: a NULL in a key condition; no row can match.
 	Empty bool
+	// KeysOnly: the query reads no value (count(*), key lists), so a scan
+	// that lists keys need not fetch values; rows may come without them.
+	KeysOnly bool
 }
 
 // matches reports whether key satisfies the spec (buffered records of the

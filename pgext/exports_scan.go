@@ -59,10 +59,11 @@ func ktfdw_like_prefix(pattern *C.char, n C.size_t, exact *C.int) C.int {
 func ktfdw_scan_start_spec(h C.uintptr_t, cs *C.KtScanSpec, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
 	spec := fdw.ScanSpec{
-		Kind:    fdw.ScanKind(cs.kind),
-		Limit:   int64(cs.limit),
-		Ordered: cs.ordered != 0,
-		Empty:   cs.empty != 0,
+		Kind:     fdw.ScanKind(cs.kind),
+		Limit:    int64(cs.limit),
+		Ordered:  cs.ordered != 0,
+		Empty:    cs.empty != 0,
+		KeysOnly: cs.keys_only != 0,
 	}
 	if n := int(cs.nkeys); n > 0 {
 		ks, kl := unsafe.Slice(cs.keys, n), unsafe.Slice(cs.klens, n)

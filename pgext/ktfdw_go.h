@@ -100,6 +100,7 @@ typedef struct KtScanSpec
 	int64_t		limit;			/* > 0: the query needs at most this many rows */
 	int			ordered;		/* the KT database is key-ordered */
 	int			empty;			/* a NULL in a key condition: no rows */
+	int			keys_only;		/* no value column is read: values may be left out */
 } KtScanSpec;
 
 /* Plan-time facts about a table, from its options (no KT I/O). */

@@ -13,6 +13,8 @@ enum
 	KT_PRIV_HI,					/* likewise the high bound */
 	KT_PRIV_ORDERED,			/* table option ordered */
 	KT_PRIV_LIMIT,				/* rows the query needs, capped to int; 0: all */
+	KT_PRIV_NEED_KEY,			/* the query reads the key column */
+	KT_PRIV_NEED_VALUE,			/* the query reads the value column */
 	KT_PRIV_COUNT
 };
 

@@ -10,6 +10,7 @@
 #include "ktfdw_plan.h"
 
 #include "access/stratnum.h"
+#include "access/sysattr.h"
 #include "access/table.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_opfamily.h"
@@ -78,6 +79,7 @@ typedef struct KtPlanInfo
 	double		table_rows;		/* records in the table (estimate) */
 	int64		limit;			/* rows the query needs (0: all or unknown) */
 	List	   *pathkeys;		/* key order, when can_order */
+	AttrNumber	val_attno;
 } KtPlanInfo;
 
 static Node *
@@ -398,6 +400,7 @@ ktfdw_GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 	ktfdw_check(rc, &st);
 
 	pi->key_attno = info.key_attno;
+	pi->val_attno = info.val_attno;
 	pi->key_type = info.key_type;
 	pi->ordered = tp.ordered != 0;
 	pi->can_order = pi->ordered && key_order_is_bytes(info.key_type, pi->key_coll);
@@ -608,6 +611,21 @@ ktfdw_GetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 					  makeInteger(kind == KT_SCAN_RANGE ? bound_code(pi->hi_expr, pi->hi_excl) : 0),
 					  makeInteger(pi->ordered));
 	priv = lappend(priv, makeInteger((int) Min(limit, PG_INT32_MAX)));
+	{
+		/* Columns the query reads (target list, quals, row identity). */
+		Bitmapset  *attrs = NULL;
+		bool		whole;
+		ListCell   *rc;
+
+		pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &attrs);
+		foreach(rc, scan_clauses)
+			pull_varattnos((Node *) lfirst_node(RestrictInfo, rc)->clause, baserel->relid, &attrs);
+		whole = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+		priv = lappend(priv, makeInteger(whole ||
+										 bms_is_member(pi->key_attno - FirstLowInvalidHeapAttributeNumber, attrs)));
+		priv = lappend(priv, makeInteger(whole ||
+										 bms_is_member(pi->val_attno - FirstLowInvalidHeapAttributeNumber, attrs)));
+	}
 
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
 	/* createplan.c turns outer Vars in fdw_exprs into nestloop Params. */

@@ -22,6 +22,8 @@ typedef struct KtScanState
 	KtTableInfo info;
 	KtScanSpec	spec;			/* kind, bounds, limit; values filled per start */
 	List	   *exprs;			/* ExprStates of fdw_exprs (key values) */
+	bool		need_key;		/* columns the query reads; others stay NULL */
+	bool		need_value;
 	bool		started;
 	bool		eof;
 	KtBatch		batch;			/* malloc'd by Go; freed here */
@@ -78,6 +80,9 @@ ktfdw_BeginForeignScan(ForeignScanState *node, int eflags)
 	s->spec.ordered = intVal(list_nth(fs->fdw_private, KT_PRIV_ORDERED));
 	s->spec.limit = intVal(list_nth(fs->fdw_private, KT_PRIV_LIMIT));
 	s->exprs = ExecInitExprList(fs->fdw_exprs, (PlanState *) node);
+	s->need_key = intVal(list_nth(fs->fdw_private, KT_PRIV_NEED_KEY)) != 0;
+	s->need_value = intVal(list_nth(fs->fdw_private, KT_PRIV_NEED_VALUE)) != 0;
+	s->spec.keys_only = !s->need_value;
 
 	s->on_reset.func = scan_on_reset;
 	s->on_reset.arg = s;
@@ -249,10 +254,17 @@ ktfdw_IterateForeignScan(ForeignScanState *node)
 
 	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
 		slot->tts_isnull[i] = true;
-	slot->tts_values[s->info.key_attno - 1] = ktfdw_bytes_datum(s->info.key_type, key, keylen);
-	slot->tts_isnull[s->info.key_attno - 1] = false;
-	slot->tts_values[s->info.val_attno - 1] = ktfdw_bytes_datum(s->info.val_type, val, vallen);
-	slot->tts_isnull[s->info.val_attno - 1] = false;
+	/* Columns the query does not read stay NULL: no copy, no encoding check. */
+	if (s->need_key)
+	{
+		slot->tts_values[s->info.key_attno - 1] = ktfdw_bytes_datum(s->info.key_type, key, keylen);
+		slot->tts_isnull[s->info.key_attno - 1] = false;
+	}
+	if (s->need_value)
+	{
+		slot->tts_values[s->info.val_attno - 1] = ktfdw_bytes_datum(s->info.val_type, val, vallen);
+		slot->tts_isnull[s->info.val_attno - 1] = false;
+	}
 	return ExecStoreVirtualTuple(slot);
 }
 
