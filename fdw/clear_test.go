@@ -1,6 +1,7 @@
 package fdw
 
 import (
+	"fmt"
 	"github.com/cockroachdb/errors"
 	"testing"
 
@@ -148,4 +149,26 @@ func TestTruncateReadOnlyRefused(t *testing.T) {
 	assert.Equal(t, "55000", st.SQLState)
 	assert.Equal(t, `foreign table "ro" does not allow TRUNCATE`, st.Message)
 	assert.False(t, be.HasWrites(), "a refused TRUNCATE buffered the other table's clear")
+}
+
+// With conflict_check, what the transaction read before a TRUNCATE is moot:
+// the clear replaces it. The commit must not compare it with the cleared
+// database (a false 40001).
+func TestTruncateAfterConflictCheckedWrites(t *testing.T) {
+	for _, scripts := range []bool{true, false} {
+		t.Run(fmt.Sprintf("script=%v", scripts), func(t *testing.T) {
+			tbl, _, c := devTable(t, scripts, XactOptions{})
+			tbl.ConflictCheck = true
+			put(t, c, tbl.DB, "u", "old")
+			put(t, c, tbl.DB, "d", "dv")
+			be := NewBackend(DialKT)
+			defer be.Conns.CloseAll()
+			conflictTxn(t, be, tbl) // reads u, d and n in KT
+			require.Nil(t, be.Truncate(1, []Table{tbl}))
+			be.writeBuffer(tbl).Set(1, []byte("after"), []byte("a"))
+
+			require.Nil(t, commit(t, be))
+			assert.Equal(t, map[string]string{"after": "a"}, ktContents(t, c, tbl.DB))
+		})
+	}
 }

@@ -120,7 +120,7 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		sets, removes := buf.Final()
 		w := work{table: Table{Server: srv, DB: tgt.DB}, remote: r, sets: sets, removes: removes, clears: buf.Clears()}
 		if e := b.expects[tgt]; e != nil {
-			w.exps = e.all()
+			w.exps = withoutCleared(e.all(), w.clears)
 			w.table.Name, w.table.KeyCol, w.table.KeyBytea = e.table.Name, e.table.KeyCol, e.table.KeyBytea
 		}
 		todo = append(todo, w)
