@@ -72,7 +72,10 @@ demo: deps install
 	$(GO) run ./cmd/ktfdw demo
 
 # no `ktfdw bench` command yet: the client and dev-server benchmarks
-bench:
+# the issue-6 table (doc/performance.md; BENCH_ROWS, BENCH_RUNS, BENCH_PGBENCH_TIME
+# size it), then the client and dev-server Go benchmarks
+bench: deps install
+	$(GO) run ./cmd/ktfdw bench
 	$(GO) test -run '^$$' -bench . -benchmem ./kt/ ./kt/ktdev/
 
 clean:
