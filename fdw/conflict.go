@@ -150,7 +150,7 @@ func serializationFailure(t Table, key []byte, exp expectation, nowExists bool, 
 	if !exp.absent {
 		saw = "present"
 	}
-	now := "absent"
+	now := "is absent"
 	if nowExists {
 		now = "holds a different value"
 	}
@@ -161,7 +161,7 @@ func serializationFailure(t Table, key []byte, exp expectation, nowExists bool, 
 		SQLState: SQLStateSerializationFailure,
 		Message: fmt.Sprintf("could not serialize access due to concurrent update of key \"%s\" in KT server \"%s\"",
 			t.displayKey(key), t.Server.Name),
-		Detail: fmt.Sprintf("The transaction saw the key %s in database \"%s\" of %s, but it now %s; %s.",
+		Detail: fmt.Sprintf("The transaction saw the key %s in database \"%s\" of %s, but now it %s; %s.",
 			saw, dbLabel(t.DB), t.Server.Opts.Addr(), now, written),
 		Hint: "Retry the transaction.",
 	}
