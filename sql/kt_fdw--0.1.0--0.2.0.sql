@@ -52,3 +52,134 @@ CREATE FUNCTION kt_fdw_server_stats(
 RETURNS SETOF record
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- kt_fdw_sync (since 0.2.0): a trigger function mirroring a source table into
+-- a kt_fdw foreign table (doc/sync.md). Arguments (strings, as CREATE
+-- TRIGGER passes them): the foreign table (schema-qualify it if the writers'
+-- search_path may differ), optionally the key column ('' or absent: the
+-- single-column primary key) and the value column (absent: the whole row as
+-- a JSON object, to_jsonb(row)::text). KT key = the key column's text form;
+-- a row whose key or value is NULL has no KT record. Writes go through the
+-- foreign table, so they are buffered and applied at COMMIT (ROLLBACK sends
+-- nothing). Fire it AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW, and
+-- AFTER TRUNCATE FOR EACH STATEMENT (which truncates the foreign table).
+CREATE FUNCTION kt_fdw_sync()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $kt_fdw_sync$
+DECLARE
+  target    regclass;
+  key_col   text;
+  val_col   text;
+  ft_key    text;
+  ft_key_t  text;
+  ft_val    text;
+  ft_val_t  text;
+  old_key   text;
+  old_val   text;
+  new_key   text;
+  new_val   text;
+  n         bigint;
+BEGIN
+  IF TG_WHEN <> 'AFTER' THEN
+    RAISE EXCEPTION 'kt_fdw_sync must be fired AFTER the change (trigger "%" on "%" is %)',
+        TG_NAME, TG_TABLE_NAME, TG_WHEN
+      USING ERRCODE = 'trigger_protocol_violated',
+            HINT = 'KT is written at COMMIT anyway; use CREATE TRIGGER ... AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW.';
+  END IF;
+  IF TG_NARGS < 1 OR TG_NARGS > 3 THEN
+    RAISE EXCEPTION 'kt_fdw_sync takes 1 to 3 arguments, trigger "%" passes %', TG_NAME, TG_NARGS
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Arguments: the foreign table, optionally the key column and the value column, e.g. kt_fdw_sync(''rules_kt'', ''name'', ''action'').';
+  END IF;
+  target := TG_ARGV[0]::regclass;
+  PERFORM 1
+    FROM pg_catalog.pg_foreign_table ft
+    JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+    JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+    JOIN pg_catalog.pg_proc h ON h.oid = w.fdwhandler
+   WHERE ft.ftrelid = target AND h.proname = 'kt_fdw_handler';
+  IF NOT FOUND THEN
+    RAISE EXCEPTION '"%" is not a kt_fdw foreign table', target
+      USING ERRCODE = 'wrong_object_type';
+  END IF;
+
+  IF TG_OP = 'TRUNCATE' THEN
+    EXECUTE pg_catalog.format('TRUNCATE %s', target);
+    RETURN NULL;
+  END IF;
+  IF TG_LEVEL <> 'ROW' THEN
+    RAISE EXCEPTION 'kt_fdw_sync must be fired FOR EACH ROW for %', TG_OP
+      USING ERRCODE = 'trigger_protocol_violated',
+            HINT = 'Only AFTER TRUNCATE is a statement-level kt_fdw_sync trigger.';
+  END IF;
+
+  -- the source's key column: named, or the single-column primary key
+  key_col := NULLIF(TG_ARGV[1], '');
+  IF key_col IS NULL THEN
+    SELECT pg_catalog.min(a.attname), pg_catalog.count(*) INTO key_col, n
+      FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indrelid = TG_RELID AND i.indisprimary;
+    IF n <> 1 THEN
+      RAISE EXCEPTION 'kt_fdw_sync cannot find the key column of "%"', TG_TABLE_NAME
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = CASE WHEN n = 0 THEN 'The table has no primary key.'
+                            ELSE 'Its primary key has ' || n || ' columns.' END,
+              HINT = 'Name the key column as the second trigger argument.';
+    END IF;
+  END IF;
+  val_col := NULLIF(TG_ARGV[2], '');
+  SELECT pg_catalog.count(*) INTO n
+    FROM pg_catalog.pg_attribute a
+   WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
+     AND a.attname IN (key_col, val_col);
+  IF n < (CASE WHEN val_col IS NULL OR val_col = key_col THEN 1 ELSE 2 END) THEN
+    RAISE EXCEPTION 'kt_fdw_sync: column "%" of relation "%" does not exist',
+        CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                           WHERE a.attrelid = TG_RELID AND a.attname = key_col
+                             AND a.attnum > 0 AND NOT a.attisdropped)
+             THEN val_col ELSE key_col END, TG_TABLE_NAME
+      USING ERRCODE = 'undefined_column';
+  END IF;
+
+  -- the foreign table's key and value columns: its first two
+  SELECT (pg_catalog.array_agg(a.attname ORDER BY a.attnum))[1],
+         (pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum))[1],
+         (pg_catalog.array_agg(a.attname ORDER BY a.attnum))[2],
+         (pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum))[2]
+    INTO ft_key, ft_key_t, ft_val, ft_val_t
+    FROM pg_catalog.pg_attribute a
+   WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped;
+
+  -- the KT records of the old and the new row (NULL key or value: none)
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    EXECUTE pg_catalog.format('SELECT ($1).%I::text', key_col) INTO old_key USING OLD;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    EXECUTE pg_catalog.format('SELECT ($1).%I::text', key_col) INTO new_key USING NEW;
+    IF val_col IS NULL THEN
+      new_val := pg_catalog.to_jsonb(NEW)::text;
+    ELSE
+      EXECUTE pg_catalog.format('SELECT ($1).%I::text', val_col) INTO new_val USING NEW;
+    END IF;
+  END IF;
+
+  IF old_key IS NOT NULL AND (new_key IS DISTINCT FROM old_key OR new_val IS NULL) THEN
+    EXECUTE pg_catalog.format('DELETE FROM %s WHERE %I = $1::%s', target, ft_key, ft_key_t)
+      USING old_key;
+  END IF;
+  IF new_key IS NOT NULL AND new_val IS NOT NULL THEN
+    EXECUTE pg_catalog.format('UPDATE %s SET %I = $2::%s WHERE %I = $1::%s',
+                              target, ft_val, ft_val_t, ft_key, ft_key_t)
+      USING new_key, new_val;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+      EXECUTE pg_catalog.format('INSERT INTO %s (%I, %I) VALUES ($1::%s, $2::%s)',
+                                target, ft_key, ft_val, ft_key_t, ft_val_t)
+        USING new_key, new_val;
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$kt_fdw_sync$;
