@@ -7,10 +7,10 @@ import (
 )
 
 // Analyze is ANALYZE of a foreign table in progress: KT's record count
-// (status), the keys of the table (match_prefix), a uniform random sample of
-// at most targrows of them (reservoir sampling, so memory is bounded by
-// targrows however large the database), and their values (get_bulk). It
-// samples what KT holds, not the writes buffered in the transaction.
+// (status), the keys of the table (match_prefix, at most analyzeKeyCap), a
+// uniform random sample of at most targrows of them (reservoir sampling),
+// and their values (get_bulk of the sample only). It samples what KT holds,
+// not the writes buffered in the transaction.
 type Analyze struct {
 	op    *Op
 	rows  []Record
@@ -42,7 +42,7 @@ func (a *Analyze) run(ctx context.Context, t Table, r Remote, targrows int, rng 
 	var keys [][]byte
 	if st := call(ctx, t.opContext("match_prefix"), func(ctx context.Context) error {
 		var err error
-		keys, err = r.AllKeys(ctx, t.DB)
+		keys, err = analyzeKeys(ctx, r, t.DB, a.total)
 		return err
 	}); st != nil {
 		return st
@@ -61,6 +61,21 @@ func (a *Analyze) run(ctx context.Context, t Table, r Remote, targrows int, rng 
 		a.rows = append(a.rows, recs...) // keys removed meanwhile are simply missing
 	}
 	return nil
+}
+
+// analyzeKeyCap bounds the keys ANALYZE lists (and holds in memory): of a
+// larger database it samples the first analyzeKeyCap keys in KT's order,
+// which is pseudo-random on hash databases and the lowest keys on tree ones.
+// A variable so tests can lower it.
+var analyzeKeyCap = 1000000
+
+// analyzeKeys lists the keys to sample from: all of them, or the first
+// analyzeKeyCap when KT counts more.
+func analyzeKeys(ctx context.Context, r Remote, db string, count int64) ([][]byte, error) {
+	if sr, ok := r.(ScanRemote); ok && count > int64(analyzeKeyCap) {
+		return sr.MatchPrefix(ctx, db, nil, analyzeKeyCap)
+	}
+	return r.AllKeys(ctx, db)
 }
 
 // Reservoir returns a uniform random sample of at most n items of in

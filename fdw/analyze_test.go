@@ -1,6 +1,7 @@
 package fdw
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -72,4 +73,20 @@ func TestAnalyzeError(t *testing.T) {
 	require.True(t, finished)
 	require.NotNil(t, st)
 	assert.Contains(t, st.Message, "KT operation status")
+}
+
+func TestAnalyzeKeysCap(t *testing.T) {
+	f := newFake()
+	for i := 0; i < 10; i++ {
+		f.put("0", fmt.Sprintf("k%d", i), "v")
+	}
+	defer func(c int) { analyzeKeyCap = c }(analyzeKeyCap)
+	analyzeKeyCap = 4
+
+	keys, err := analyzeKeys(context.Background(), f, "0", 10)
+	require.NoError(t, err)
+	assert.Len(t, keys, 4, "more records than the cap: only the first keys are listed")
+	keys, err = analyzeKeys(context.Background(), f, "0", 4)
+	require.NoError(t, err)
+	assert.Len(t, keys, 10, "KT counted no more than the cap: all keys")
 }
