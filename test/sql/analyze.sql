@@ -10,6 +10,17 @@ SELECT attname, null_frac, n_distinct FROM pg_stats
   WHERE tablename = 'kt_test' ORDER BY attname;
 SELECT most_common_vals FROM pg_stats
   WHERE tablename = 'kt_test' AND attname = 'value';
+-- the planner uses them: row estimates from reltuples and the value histogram
+CREATE FUNCTION plan_rows(q text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE j json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO j;
+  RETURN (j->0->'Plan'->>'Plan Rows')::float8;
+END $$;
+SELECT plan_rows('SELECT * FROM kt_test');
+SELECT plan_rows($$SELECT * FROM kt_test WHERE value = 'v1'$$);
+SELECT plan_rows($$SELECT * FROM kt_test WHERE value <> 'v1'$$);
+DROP FUNCTION plan_rows(text);
 
 -- a sample smaller than the table (statistics target 1: 300 rows)
 INSERT INTO kt_bin SELECT int4send(g), int4send(g % 7) FROM generate_series(1, 2000) g;
