@@ -37,3 +37,12 @@ DELETE FROM kt_bin;
 ANALYZE kt_bin;
 SELECT reltuples FROM pg_class WHERE relname = 'kt_bin';
 DELETE FROM kt_test;
+
+-- a database-wide ANALYZE skips foreign tables: no KT is contacted
+CREATE SERVER kt_down FOREIGN DATA WRAPPER kt_fdw OPTIONS (port '1');
+CREATE USER MAPPING FOR PUBLIC SERVER kt_down;
+CREATE FOREIGN TABLE kt_unreachable (key text, value text) SERVER kt_down;
+ANALYZE;
+-- named, it is analyzed, and an unreachable KT is an error
+ANALYZE kt_unreachable;
+DROP SERVER kt_down CASCADE;
