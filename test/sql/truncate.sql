@@ -16,6 +16,27 @@ SELECT * FROM kt_test ORDER BY key;
 ROLLBACK;
 SELECT * FROM kt_test ORDER BY key;
 
+-- every access path sees the TRUNCATE: point get, IN list, prefix, and on a
+-- key-ordered table ranges, ORDER BY key and the full cursor walk
+CREATE FOREIGN TABLE kt_trunc_tree (key text COLLATE "C", value text) SERVER kt_server
+  OPTIONS (db '1', ordered 'true');
+INSERT INTO kt_trunc_tree VALUES ('t1', 'x'), ('t2', 'y');
+BEGIN;
+TRUNCATE kt_test, kt_trunc_tree;
+INSERT INTO kt_test VALUES ('a2', 'new');
+INSERT INTO kt_trunc_tree VALUES ('t3', 'z');
+SELECT * FROM kt_test WHERE key = 'b';
+SELECT * FROM kt_test WHERE key IN ('a', 'b', 'a2') ORDER BY key;
+SELECT * FROM kt_test WHERE key LIKE 'a%' ORDER BY key;
+SELECT * FROM kt_trunc_tree WHERE key >= 't1' ORDER BY key;
+SELECT * FROM kt_trunc_tree WHERE key BETWEEN 't0' AND 't9';
+SELECT * FROM kt_trunc_tree ORDER BY key;
+SELECT count(*) FROM kt_trunc_tree;
+ROLLBACK;
+SELECT * FROM kt_trunc_tree ORDER BY key;
+DELETE FROM kt_trunc_tree;
+DROP FOREIGN TABLE kt_trunc_tree;
+
 -- committed: only the writes made after the TRUNCATE remain
 BEGIN;
 UPDATE kt_test SET value = 'before' WHERE key = 'b';
