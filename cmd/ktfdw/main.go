@@ -20,6 +20,8 @@ const usage = `usage: ktfdw <command>
 
 commands:
   demo   run the end-to-end demo (throwaway Postgres + KT dev server)
+  reconcile -source TABLE [-repair] ...
+         compare a kt_fdw_sync'd table with KT, fix with -repair (-h: flags)
 
 environment:
   KT_TEST_ADDR=host:port   use this KT server instead of a dev server
@@ -28,7 +30,7 @@ environment:
 `
 
 func main() {
-	if len(os.Args) != 2 {
+	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
@@ -39,6 +41,8 @@ func main() {
 	switch os.Args[1] {
 	case "demo":
 		err = runDemo(ctx, os.Stdout)
+	case "reconcile":
+		err = runReconcile(ctx, os.Stdout, os.Stderr, os.Args[2:])
 	case "bench":
 		err = runBench(ctx, os.Stdout, os.Args[2:])
 	case "-h", "--help", "help":

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/cockroachdb/errors"
+	"github.com/jackc/pgx/v5"
+)
+
+const reconcileUsage = `usage: ktfdw reconcile [flags] -source TABLE [-target FOREIGN_TABLE]
+
+Compares a source table with the KT records its kt_fdw_sync trigger
+maintains (through the kt_fdw foreign table) and reports missing, extra and
+differing keys; with -repair it fixes them, one transaction per batch. Safe
+while writes continue (doc/sync.md). Without -target/-key/-value the
+source's kt_fdw_sync trigger arguments are used.
+
+flags:
+`
+
+// errDrift is returned when differences were found and not repaired, so the
+// command's exit status tells a cron job or CI that KT has drifted.
+var errDrift = errors.New("differences found (run with -repair to fix them)")
+
+type reconcileOptions struct {
+	conn, source, target, key, value string
+	json, repair                     bool
+	batch, list                      int
+}
+
+func parseReconcileFlags(args []string, stderr io.Writer) (reconcileOptions, error) {
+	var o reconcileOptions
+	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, reconcileUsage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.conn, "d", "", "PostgreSQL connection string (default: the PG* environment variables)")
+	fs.StringVar(&o.source, "source", "", "source table (required)")
+	fs.StringVar(&o.target, "target", "", "kt_fdw foreign table (default: from the source's kt_fdw_sync trigger)")
+	fs.StringVar(&o.key, "key", "", "source key column (default: trigger argument, else the primary key)")
+	fs.StringVar(&o.value, "value", "", "source value column (default: trigger argument, else the row as JSON)")
+	fs.BoolVar(&o.json, "json", false, "value = the row as JSON even if the trigger names a value column")
+	fs.BoolVar(&o.repair, "repair", false, "fix the differences (through the foreign table, one transaction per batch)")
+	fs.IntVar(&o.batch, "batch", 1000, "rows per batch")
+	fs.IntVar(&o.list, "list", 20, "differences to list by key (the counts are always complete)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.source == "" || fs.NArg() > 0 || o.batch < 1 || o.list < 0 {
+		fs.Usage()
+		return o, errors.New("reconcile: -source is required; -batch must be positive")
+	}
+	return o, nil
+}
+
+func runReconcile(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	o, err := parseReconcileFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, o.conn)
+	if err != nil {
+		return errors.Wrap(err, "connecting to PostgreSQL")
+	}
+	defer conn.Close(context.Background())
+	verify, err := pgx.Connect(ctx, o.conn)
+	if err != nil {
+		return errors.Wrap(err, "connecting to PostgreSQL")
+	}
+	defer verify.Close(context.Background())
+
+	spec, err := resolveSpec(ctx, conn, o.source, o.target, o.key, o.value, o.json)
+	if err != nil {
+		return err
+	}
+	value := "the row as JSON"
+	if spec.ValueCol != "" {
+		value = "column " + quoteIdent(spec.ValueCol)
+	}
+	fmt.Fprintf(stderr, "reconcile: %s (key %s, value %s) against %s, batches of %d\n",
+		spec.Source, quoteIdent(spec.KeyCol), value, spec.Target, o.batch)
+
+	r := &reconciler{spec: spec, conn: conn, verify: verify, batch: o.batch, repair: o.repair, progress: stderr}
+	r.res.listMax = o.list
+	if err := r.run(ctx); err != nil {
+		return err
+	}
+	printReconcile(stdout, spec, &r.res, o.repair)
+	if r.res.Total() > 0 && !o.repair {
+		return errDrift
+	}
+	return nil
+}
+
+func printReconcile(out io.Writer, spec *syncSpec, res *reconcileResult, repair bool) {
+	for _, d := range res.Diffs {
+		fmt.Fprintf(out, "%-9s %s\n", d.Kind, d.Key)
+	}
+	if more := res.Total() - len(res.Diffs); more > 0 {
+		fmt.Fprintf(out, "... and %d more\n", more)
+	}
+	fmt.Fprintf(out, "%s -> %s: %d source rows, %d KT keys: %d missing, %d extra, %d differing",
+		spec.Source, spec.Target, res.SourceRows, res.KTKeys, res.Missing, res.Extra, res.Differing)
+	if repair {
+		fmt.Fprintf(out, "; %d repaired", res.Repaired)
+	}
+	fmt.Fprintln(out)
+}
