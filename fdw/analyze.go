@@ -1,21 +1,33 @@
 package fdw
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"time"
 )
 
-// Analyze is ANALYZE of a foreign table in progress: KT's record count
-// (status), the keys of the table (match_prefix, at most analyzeKeyCap), a
-// uniform random sample of at most targrows of them (reservoir sampling),
-// and their values (get_bulk of the sample only). It samples what KT holds,
-// not the writes buffered in the transaction.
+// Analyze is ANALYZE of a foreign table in progress. It reads KT's record
+// count (status), then draws a uniform random sample of at most targrows
+// records (reservoir sampling):
+//
+//   - up to analyzeStreamFrom records: over the key list (one match_prefix),
+//     fetching the values of the sampled keys only (get_bulk);
+//   - beyond that, when the remote has cursors: over a cursor walk of the
+//     whole database in batches, each batch its own KT call (so no single
+//     call grows with the database and the server's timeout still fits),
+//     keeping only the sample in memory.
+//
+// It samples what KT holds, not the writes buffered in the transaction.
 type Analyze struct {
 	op    *Op
 	rows  []Record
 	total int64
 }
+
+// analyzeStreamFrom is the record count above which ANALYZE walks a cursor
+// instead of listing every key. A variable so tests can lower it.
+var analyzeStreamFrom int64 = 100000
 
 // StartAnalyze starts sampling at most targrows rows of t.
 func StartAnalyze(be *Backend, t Table, targrows int) (*Analyze, *Status) {
@@ -39,10 +51,18 @@ func (a *Analyze) run(ctx context.Context, t Table, r Remote, targrows int, rng 
 	}); st != nil {
 		return st
 	}
+	if sr, ok := r.(ScanRemote); ok && a.total > analyzeStreamFrom {
+		return a.sampleCursor(ctx, t, sr, targrows, rng)
+	}
+	return a.sampleKeys(ctx, t, r, targrows, rng)
+}
+
+// sampleKeys samples the key list, then fetches the sampled records.
+func (a *Analyze) sampleKeys(ctx context.Context, t Table, r Remote, targrows int, rng *rand.Rand) *Status {
 	var keys [][]byte
 	if st := call(ctx, t.opContext("match_prefix"), func(ctx context.Context) error {
 		var err error
-		keys, err = analyzeKeys(ctx, r, t.DB, a.total)
+		keys, err = r.AllKeys(ctx, t.DB)
 		return err
 	}); st != nil {
 		return st
@@ -63,23 +83,68 @@ func (a *Analyze) run(ctx context.Context, t Table, r Remote, targrows int, rng 
 	return nil
 }
 
-// analyzeKeyCap bounds the keys ANALYZE lists (and holds in memory): of a
-// larger database it samples the first analyzeKeyCap keys in KT's order,
-// which is pseudo-random on hash databases and the lowest keys on tree ones.
-// A variable so tests can lower it.
-var analyzeKeyCap = 1000000
-
-// analyzeKeys lists the keys to sample from: all of them, or the first
-// analyzeKeyCap when KT counts more.
-func analyzeKeys(ctx context.Context, r Remote, db string, count int64) ([][]byte, error) {
-	if sr, ok := r.(ScanRemote); ok && count > int64(analyzeKeyCap) {
-		return sr.MatchPrefix(ctx, db, nil, analyzeKeyCap)
+// sampleCursor samples the records of a cursor walk.
+func (a *Analyze) sampleCursor(ctx context.Context, t Table, sr ScanRemote, targrows int, rng *rand.Rand) *Status {
+	var cur RecordCursor
+	if st := call(ctx, t.opContext("cur_jump"), func(ctx context.Context) error {
+		var err error
+		cur, err = sr.CursorFrom(ctx, t.DB, nil)
+		return err
+	}); st != nil {
+		return st
 	}
-	return r.AllKeys(ctx, db)
+	defer cur.Close()
+	res := newReservoir[Record](targrows, rng)
+	for {
+		var recs []Record
+		if st := call(ctx, t.opContext("cur_get"), func(ctx context.Context) error {
+			var err error
+			recs, err = cur.Next(ctx, ScanBatch)
+			return err
+		}); st != nil {
+			return st
+		}
+		for _, rec := range recs {
+			if slot := res.slot(); slot >= 0 {
+				// copy: the batch's buffers are not kept
+				res.items[slot] = Record{Key: bytes.Clone(rec.Key), Value: bytes.Clone(rec.Value)}
+			}
+		}
+		if len(recs) < ScanBatch {
+			break
+		}
+	}
+	a.rows = res.items
+	return nil
 }
 
-// Reservoir returns a uniform random sample of at most n items of in
-// (Vitter's algorithm R); it keeps in's order when len(in) <= n.
+// reservoir is Vitter's algorithm R over a stream: slot says where the next
+// item goes (-1: not sampled).
+type reservoir[T any] struct {
+	n, seen int
+	items   []T
+	rng     *rand.Rand
+}
+
+func newReservoir[T any](n int, rng *rand.Rand) *reservoir[T] {
+	return &reservoir[T]{n: max(n, 0), rng: rng}
+}
+
+func (r *reservoir[T]) slot() int {
+	r.seen++
+	if len(r.items) < r.n {
+		var zero T
+		r.items = append(r.items, zero)
+		return len(r.items) - 1
+	}
+	if j := r.rng.IntN(r.seen); j < r.n {
+		return j
+	}
+	return -1
+}
+
+// Reservoir returns a uniform random sample of at most n items of in; it
+// keeps in's order when len(in) <= n.
 func Reservoir[T any](in []T, n int, rng *rand.Rand) []T {
 	if n <= 0 {
 		return nil
@@ -87,14 +152,13 @@ func Reservoir[T any](in []T, n int, rng *rand.Rand) []T {
 	if len(in) <= n {
 		return in
 	}
-	out := make([]T, n)
-	copy(out, in[:n])
-	for i := n; i < len(in); i++ {
-		if j := rng.IntN(i + 1); j < n {
-			out[j] = in[i]
+	res := newReservoir[T](n, rng)
+	for _, x := range in {
+		if slot := res.slot(); slot >= 0 {
+			res.items[slot] = x
 		}
 	}
-	return out
+	return res.items
 }
 
 // Wait polls the sampling for at most d.

@@ -1,7 +1,6 @@
 package fdw
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -75,18 +74,36 @@ func TestAnalyzeError(t *testing.T) {
 	assert.Contains(t, st.Message, "KT operation status")
 }
 
-func TestAnalyzeKeysCap(t *testing.T) {
+func TestAnalyzeStreamsLargeDatabases(t *testing.T) {
 	f := newFake()
-	for i := 0; i < 10; i++ {
-		f.put("0", fmt.Sprintf("k%d", i), "v")
+	for i := 0; i < 2500; i++ {
+		k := fmt.Sprintf("k%04d", i)
+		f.put("0", k, "v"+k)
 	}
-	defer func(c int) { analyzeKeyCap = c }(analyzeKeyCap)
-	analyzeKeyCap = 4
+	defer func(n int64) { analyzeStreamFrom = n }(analyzeStreamFrom)
+	analyzeStreamFrom = 1000
 
-	keys, err := analyzeKeys(context.Background(), f, "0", 10)
-	require.NoError(t, err)
-	assert.Len(t, keys, 4, "more records than the cap: only the first keys are listed")
-	keys, err = analyzeKeys(context.Background(), f, "0", 4)
-	require.NoError(t, err)
-	assert.Len(t, keys, 10, "KT counted no more than the cap: all keys")
+	a, st := StartAnalyze(newTestBackend(f), testTable("0"), 300)
+	require.Nil(t, st)
+	defer a.Close()
+	finished, st := a.Wait(10 * time.Second)
+	require.True(t, finished)
+	require.Nil(t, st)
+
+	require.Len(t, a.Rows(), 300)
+	assert.EqualValues(t, 2500, a.TotalRows())
+	seen := map[string]bool{}
+	high := 0
+	for _, r := range a.Rows() {
+		assert.Equal(t, "v"+string(r.Key), string(r.Value))
+		assert.False(t, seen[string(r.Key)], "%s sampled twice", r.Key)
+		seen[string(r.Key)] = true
+		if string(r.Key) >= "k1250" {
+			high++
+		}
+	}
+	assert.InDelta(t, 150, high, 60, "the sample covers the whole walk, not its beginning")
+	assert.Equal(t, 0, f.count("match_prefix"), "no key list of a large database")
+	assert.Equal(t, 0, f.count("get_bulk"))
+	assert.Equal(t, 3, f.count("cur_get_batch"), "2500 records in batches of 1000")
 }

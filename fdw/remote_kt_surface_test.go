@@ -2,8 +2,10 @@ package fdw
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,5 +44,35 @@ func TestKTRemoteSurface(t *testing.T) {
 	} else {
 		assert.False(t, dbs[0].Ordered, "DB 0 of a real test KT is a hash database")
 		assert.True(t, dbs[1].Ordered, "DB 1 of a real test KT is a tree database")
+	}
+}
+
+// ANALYZE's cursor walk against the dev server (or $KT_TEST_ADDR).
+func TestKTAnalyzeCursorWalk(t *testing.T) {
+	tbl, _ := ktTable(t)
+	r, err := DialKT(tbl.Server.Opts)
+	require.NoError(t, err)
+	defer r.Close()
+	var recs []Record
+	for i := 0; i < 2500; i++ {
+		k := []byte(fmt.Sprintf("k%05d", i))
+		recs = append(recs, Record{Key: k, Value: append([]byte("v"), k...)})
+	}
+	require.NoError(t, r.SetBulk(context.Background(), tbl.DB, recs))
+
+	defer func(n int64) { analyzeStreamFrom = n }(analyzeStreamFrom)
+	analyzeStreamFrom = 100
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	a, st := StartAnalyze(be, tbl, 500)
+	require.Nil(t, st)
+	defer a.Close()
+	finished, st := a.Wait(30 * time.Second)
+	require.True(t, finished)
+	require.Nil(t, st)
+	assert.Len(t, a.Rows(), 500)
+	assert.EqualValues(t, 2500, a.TotalRows())
+	for _, rec := range a.Rows() {
+		assert.Equal(t, "v"+string(rec.Key), string(rec.Value))
 	}
 }
