@@ -20,7 +20,7 @@ GO_LDFLAGS := -X runtime.godebugDefault=asyncpreemptoff=1 \
 	-extldflags '-Wl,--version-script=$(CURDIR)/pgext/exports.map'
 GO_SOURCES := $(shell find pgext fdw kt -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: all deps install installcheck unit e2e test clean demo bench vet check-symbols
+.PHONY: all deps install installcheck unit e2e test clean demo bench vet check-symbols soak
 
 all: $(MODULE)
 
@@ -59,6 +59,12 @@ unit:
 
 e2e:
 	$(GO) test ./test/...
+
+# bounded soak (issue 7): 8 pgbench clients, 3 KT restarts, then KT == Postgres,
+# no crash, no memory growth; `make test` runs it for 30 s as part of e2e
+SOAK_DURATION ?= 5m
+soak: install
+	$(GO) test ./test/soak -run Soak -count=1 -v -timeout 30m -soak-duration=$(SOAK_DURATION)
 
 # the README's one test command
 test: deps install check-symbols unit installcheck e2e

@@ -11,11 +11,17 @@ import (
 // set_bulk, remove_bulk), so the retry cannot apply anything twice.
 func call(ctx context.Context, oc OpContext, fn func(ctx context.Context) error) *Status {
 	ctx = withWritePin(ctx) // a write's retry stays on its host (failover.go)
+	start := time.Now()
 	err := withTimeout(ctx, oc.Timeout, fn)
 	attempts := 1
 	if err != nil && Classify(err) == FailBroken && ctx.Err() == nil {
 		err = withTimeout(ctx, oc.Timeout, fn)
 		attempts++
+	}
+	if err != nil && ctx.Err() == nil {
+		var more int
+		err, more = retryUntilDefinite(ctx, oc, start, err, fn) // ambiguous.go
+		attempts += more
 	}
 	countCall(oc, attempts, err != nil && ctx.Err() == nil)
 	if err != nil {

@@ -1,6 +1,7 @@
 package fdw
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,9 +24,14 @@ func TestServerStatsCountsRoundTripsAndErrors(t *testing.T) {
 	tbl := testTable("")
 	tbl.Server.OID = 4242
 	before := statOf(t, be, 4242)
+	op := func(errs ...error) *Status {
+		fn, _ := seq(errs...)
+		return call(context.Background(), tbl.opContext("get"), fn)
+	}
 
-	_, st := scanAll(t, be, tbl, true, []byte("k"))
+	_, st := be.remote(tbl.Server) // a cached client
 	require.Nil(t, st)
+	require.Nil(t, op())
 	s := statOf(t, be, 4242)
 	assert.Equal(t, before.RoundTrips+1, s.RoundTrips, "one get")
 	assert.Equal(t, before.Errors, s.Errors)
@@ -33,16 +39,12 @@ func TestServerStatsCountsRoundTripsAndErrors(t *testing.T) {
 	assert.Equal(t, "s", s.Name)
 	assert.Equal(t, "127.0.0.1:1978", s.Hosts)
 
-	f.err = errRefused
-	_, st = scanAll(t, be, tbl, true, []byte("k"))
-	require.NotNil(t, st)
+	require.NotNil(t, op(errRefused))
 	s = statOf(t, be, 4242)
 	assert.Equal(t, before.RoundTrips+2, s.RoundTrips)
 	assert.Equal(t, before.Errors+1, s.Errors)
 
-	f.err = errBroken // retried once: two round trips, one error
-	_, st = scanAll(t, be, tbl, true, []byte("k"))
-	require.NotNil(t, st)
+	require.NotNil(t, op(errBroken, errBroken)) // retried once: two round trips, one error
 	s = statOf(t, be, 4242)
 	assert.Equal(t, before.RoundTrips+4, s.RoundTrips)
 	assert.Equal(t, before.Errors+2, s.Errors)

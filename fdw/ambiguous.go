@@ -1,0 +1,74 @@
+package fdw
+
+import (
+	"context"
+	"time"
+
+	"github.com/cockroachdb/errors"
+
+	"github.com/kt-fdw/kt_fdw/kt"
+)
+
+// A commit-time write whose connection broke, or whose reply was garbage, or
+// whose reconnect was refused right after a pooled connection died, may or
+// may not have been applied. Failing the transaction then would let KT and
+// Postgres disagree (KT applied it, Postgres rolls back), so such a write is
+// retried on the same host (failover.go pins it) until one attempt gets a
+// definite answer or the server's timeout, counted from the first attempt,
+// runs out: the writes are final values, so applying them twice is harmless.
+// A KT that restarts within the timeout is thus ridden out. Timeouts are not
+// retried (a stalled server may still apply the first request; sending more
+// would only pile up), and a cancel stops the loop at once.
+var commitWrites = map[string]bool{"set_bulk": true, "remove_bulk": true, "clear": true}
+
+const (
+	ambiguousBackoffMin = 20 * time.Millisecond
+	ambiguousBackoffMax = 500 * time.Millisecond
+	// ambiguousWindowNoTimeout bounds the retries when the server has timeout 0.
+	ambiguousWindowNoTimeout = 30 * time.Second
+)
+
+// ambiguous reports whether a failed write may have been applied.
+func ambiguous(err error) bool {
+	switch Classify(err) {
+	case FailBroken, FailProtocol:
+		return true
+	case FailConnect:
+		return errors.Is(err, kt.ErrMaybeSent)
+	}
+	return false
+}
+
+// retryUntilDefinite retries fn while its outcome stays unknown; it returns
+// the last error (nil once an attempt succeeded) and the attempts made.
+func retryUntilDefinite(ctx context.Context, oc OpContext, start time.Time, err error, fn func(ctx context.Context) error) (error, int) {
+	if !commitWrites[oc.Op] || !ambiguous(err) {
+		return err, 0
+	}
+	window := oc.Timeout
+	if window <= 0 {
+		window = ambiguousWindowNoTimeout
+	}
+	deadline := start.Add(window)
+	backoff := ambiguousBackoffMin
+	attempts := 0
+	for {
+		if ctx.Err() != nil || !time.Now().Add(backoff).Before(deadline) {
+			return err, attempts
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err, attempts
+		case <-t.C:
+		}
+		backoff = min(2*backoff, ambiguousBackoffMax)
+		attempts++
+		err = withTimeout(ctx, oc.Timeout, fn)
+		// once unknown, a refusal (server restarting) keeps it unknown
+		if err == nil || !(ambiguous(err) || Classify(err) == FailConnect) {
+			return err, attempts
+		}
+	}
+}
