@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Kinds of difference between the source and KT.
@@ -176,7 +177,8 @@ func (r *reconciler) verifyRows(ctx context.Context, suspects []srcRow) error {
 		natives[i] = s.native
 	}
 	var gone []string
-	err := pgx.BeginFunc(ctx, r.verify, func(tx pgx.Tx) error {
+	err := r.inTx(ctx, func(tx pgx.Tx) error {
+		gone = gone[:0]
 		rows, err := tx.Query(ctx, r.spec.sourceByKeysSQL(), natives)
 		if err != nil {
 			return errors.Wrap(err, "locking source rows")
@@ -216,7 +218,7 @@ func (r *reconciler) verifyRows(ctx context.Context, suspects []srcRow) error {
 // inserted meanwhile could have its fresh KT record removed.
 func (r *reconciler) verifyKTKeys(ctx context.Context, keys []string) error {
 	r.res.extraChecks++
-	return pgx.BeginFunc(ctx, r.verify, func(tx pgx.Tx) error {
+	return r.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, fmt.Sprintf("LOCK TABLE %s IN SHARE MODE", r.spec.Source)); err != nil {
 			return errors.Wrap(err, "locking the source table")
 		}
@@ -234,6 +236,24 @@ func (r *reconciler) verifyKTKeys(ctx context.Context, keys []string) error {
 		}
 		return r.settle(ctx, tx, keys, desired)
 	})
+}
+
+// inTx runs fn in a transaction on the verify connection, again (up to 5
+// times) when Postgres aborted it as a deadlock victim or serialization
+// failure: a writer may lock the same rows in another order. Counts are
+// only kept from the attempt that commits.
+func (r *reconciler) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		saved := r.res
+		saved.Diffs = append([]difference(nil), r.res.Diffs...)
+		err := pgx.BeginFunc(ctx, r.verify, fn)
+		var pe *pgconn.PgError
+		if err == nil || attempt == 5 || !errors.As(err, &pe) || (pe.Code != "40P01" && pe.Code != "40001") {
+			return err
+		}
+		r.res = saved
+		fmt.Fprintf(r.progress, "reconcile: retrying a batch (%s)\n", pe.Message)
+	}
 }
 
 // settle compares the keys' desired values (absent from desired, or nil:

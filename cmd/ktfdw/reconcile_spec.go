@@ -168,11 +168,12 @@ func (s *syncSpec) sourceBatchSQL(first bool, batch int) string {
 }
 
 // sourceByKeysSQL re-reads source rows by native key ($1 text[]), locking
-// them FOR SHARE so no trigger write to them can commit meanwhile.
+// them FOR SHARE so no trigger write to them can commit meanwhile; in key
+// order, as writers changing several rows usually lock them.
 func (s *syncSpec) sourceByKeysSQL() string {
 	key := "s." + quoteIdent(s.KeyCol)
-	return fmt.Sprintf(`SELECT %s FROM %s s WHERE %s = ANY ($1::text[]::%s[]) FOR SHARE OF s`,
-		s.sourceColumns(), s.Source, key, s.KeyType)
+	return fmt.Sprintf(`SELECT %s FROM %s s WHERE %s = ANY ($1::text[]::%s[]) ORDER BY %s FOR SHARE OF s`,
+		s.sourceColumns(), s.Source, key, s.KeyType, key)
 }
 
 // sourceByKTKeysSQL reads source rows by KT key ($1 text[]); used under a
