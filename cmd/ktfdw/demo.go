@@ -20,7 +20,8 @@ import (
 )
 
 // demoSetup creates the extension, the KT server, the foreign table and a
-// rules table whose trigger writes every change through the foreign table.
+// rules table whose kt_fdw_sync trigger writes every change through the
+// foreign table (applied to KT when the transaction commits).
 const demoSetup = `
 CREATE EXTENSION kt_fdw;
 CREATE SERVER kt FOREIGN DATA WRAPPER kt_fdw OPTIONS (host '%s', port '%s');
@@ -30,25 +31,15 @@ CREATE FOREIGN TABLE rules_kt (key text, value text) SERVER kt OPTIONS (db '0');
 CREATE TABLE rules (
   name    text PRIMARY KEY,
   action  text NOT NULL,
-  enabled boolean NOT NULL DEFAULT true
+  enabled boolean NOT NULL DEFAULT true,
+  state   text GENERATED ALWAYS AS (action || ':' || CASE WHEN enabled THEN 'on' ELSE 'off' END) STORED
 );
 
--- Mirrors each row change into KT as  name -> "action:on|off".
--- The KT write is buffered and applied when the transaction commits.
-CREATE FUNCTION rules_to_kt() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    DELETE FROM rules_kt WHERE key = OLD.name;
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO rules_kt VALUES
-      (NEW.name, NEW.action || ':' || CASE WHEN NEW.enabled THEN 'on' ELSE 'off' END);
-  END IF;
-  RETURN NULL;
-END $$;
-
+-- KT key = name (the primary key), KT value = state
 CREATE TRIGGER rules_sync AFTER INSERT OR UPDATE OR DELETE ON rules
-  FOR EACH ROW EXECUTE FUNCTION rules_to_kt();
+  FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync('rules_kt', 'name', 'state');
+CREATE TRIGGER rules_sync_truncate AFTER TRUNCATE ON rules
+  FOR EACH STATEMENT EXECUTE FUNCTION kt_fdw_sync('rules_kt');
 `
 
 // demoSteps are the changes the demo makes, each its own transaction.
@@ -111,6 +102,11 @@ func runDemo(ctx context.Context, out io.Writer) error {
 	if _, err := conn.Exec(ctx, fmt.Sprintf(demoSetup, host, port)); err != nil {
 		return errors.Wrap(err, "setting up (is the extension installed? run `make install`)")
 	}
+	for _, line := range strings.Split(demoSetup[strings.Index(demoSetup, "-- KT key"):], "\n") {
+		if line != "" {
+			fmt.Fprintf(out, "   %s\n", line)
+		}
+	}
 
 	for _, step := range demoSteps {
 		verb := "COMMIT"
@@ -142,7 +138,8 @@ func runDemo(ctx context.Context, out io.Writer) error {
 		return errors.New("KT does not match the rules table")
 	}
 	fmt.Fprintln(out, "\nKT matches the rules table: every committed change arrived, the rolled-back one did not.")
-	return nil
+
+	return demoReconcile(ctx, conn, cluster.ConnString(), client, out)
 }
 
 // demoKT returns the KT server to use: KT_TEST_ADDR, or a dev server.
@@ -176,8 +173,7 @@ func runTx(ctx context.Context, conn *pgx.Conn, out io.Writer, stmts []string, r
 }
 
 func rulesFromPostgres(ctx context.Context, conn *pgx.Conn) (map[string]string, error) {
-	rows, err := conn.Query(ctx,
-		`SELECT name, action || ':' || CASE WHEN enabled THEN 'on' ELSE 'off' END FROM rules`)
+	rows, err := conn.Query(ctx, `SELECT name, state FROM rules`)
 	if err != nil {
 		return nil, err
 	}

@@ -29,4 +29,8 @@ func TestDemo(t *testing.T) {
 	require.Contains(t, out.String(), "KT matches the rules table")
 	require.Contains(t, out.String(), "block-tor-exits   deny:on")
 	require.NotContains(t, out.String(), "oops ")
+	// the reconcile half: nothing, then exactly the injected drift, repaired
+	require.Contains(t, out.String(), "2 source rows, 2 KT keys: 0 missing, 0 extra, 0 differing\n")
+	require.Contains(t, out.String(), "1 missing, 1 extra, 1 differing; 3 repaired")
+	require.Contains(t, out.String(), "KT matches the rules table again.")
 }

@@ -104,10 +104,10 @@ func printReconcile(out io.Writer, spec *syncSpec, res *reconcileResult, repair 
 	if more := res.Total() - len(res.Diffs); more > 0 {
 		fmt.Fprintf(out, "... and %d more\n", more)
 	}
-	fmt.Fprintf(out, "%s -> %s: %d source rows, %d KT keys: %d missing, %d extra, %d differing",
+	summary := fmt.Sprintf("%s -> %s: %d source rows, %d KT keys: %d missing, %d extra, %d differing",
 		spec.Source, spec.Target, res.SourceRows, res.KTKeys, res.Missing, res.Extra, res.Differing)
 	if repair {
-		fmt.Fprintf(out, "; %d repaired", res.Repaired)
+		summary += fmt.Sprintf("; %d repaired", res.Repaired)
 	}
-	fmt.Fprintln(out)
+	fmt.Fprintln(out, summary)
 }

@@ -138,7 +138,6 @@ func (r *reconciler) ktPass(ctx context.Context, seen map[string]struct{}) error
 		}
 		err := r.verifyKTKeys(ctx, extra)
 		extra = extra[:0]
-		fmt.Fprintf(r.progress, "reconcile: KT keys: %d scanned, %d differences so far\n", r.res.KTKeys, r.res.Total())
 		return err
 	}
 	for rows.Next() {
@@ -153,6 +152,7 @@ func (r *reconciler) ktPass(ctx context.Context, seen map[string]struct{}) error
 				if err := flush(); err != nil {
 					return err
 				}
+				fmt.Fprintf(r.progress, "reconcile: KT keys: %d scanned, %d differences so far\n", r.res.KTKeys, r.res.Total())
 			}
 		}
 	}
@@ -162,7 +162,7 @@ func (r *reconciler) ktPass(ctx context.Context, seen map[string]struct{}) error
 	if err := flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(r.progress, "reconcile: KT keys: %d scanned\n", r.res.KTKeys)
+	fmt.Fprintf(r.progress, "reconcile: KT keys: %d scanned, %d differences\n", r.res.KTKeys, r.res.Total())
 	return nil
 }
 
