@@ -3,11 +3,13 @@ package fdw
 import (
 	"bytes"
 	"context"
+	"sort"
 )
 
 // TRUNCATE is a buffered "clear" of a key prefix of one KT database ("" =
-// the whole database). Like every write it is applied at commit, before the
-// transaction's sets and removes, and dropped by ROLLBACK (TO SAVEPOINT).
+// the whole database). Like every write it is applied at commit, with the
+// transaction's sets and removes (applyClears), and dropped by ROLLBACK (TO
+// SAVEPOINT).
 // A clear at one nesting level hides every change of outer levels under its
 // prefix; later changes at the same or deeper levels are kept on top of it.
 
@@ -94,7 +96,7 @@ func (b *Backend) Truncate(nest int, tables []Table) *Status {
 		}
 	}
 	for _, t := range tables {
-		b.writeBuffer(t).Clear(nest, nil)
+		b.writeBuffer(t).Clear(nest, t.Prefix) // nil: the whole DB
 	}
 	return nil
 }
@@ -116,15 +118,63 @@ func withoutCleared(exps map[string]expectation, clears [][]byte) map[string]exp
 	return exps
 }
 
-// applyClears runs a transaction's clears of one KT database at commit.
-func applyClears(ctx context.Context, t Table, r Remote, prefixes [][]byte) *Status {
+// truncateListMax bounds the keys a commit lists to apply a clear as
+// removes. A variable so tests can lower it.
+var truncateListMax = 100000
+
+// applyClears turns a transaction's clears of one KT database into writes at
+// commit. Each cleared prefix is listed (match_prefix), and its keys that the
+// transaction does not set again are added to the removes, so the clear is
+// applied together with the other writes: in one atomic call when they fit
+// in one apply chunk, and never leaving the database empty in between (bulk
+// mode sets before it removes), which replicas serving the data would see.
+// Records other clients create after the listing survive. A prefix with more
+// than truncateListMax keys (or a remote without match_prefix) is cleared
+// with KT's clear before the writes instead.
+func applyClears(ctx context.Context, t Table, r Remote, prefixes [][]byte, sets []Record, removes [][]byte) ([][]byte, *Status) {
+	if len(prefixes) == 0 {
+		return removes, nil
+	}
+	sr, listable := r.(ScanRemote)
+	kept := map[string]bool{}
+	for _, rec := range sets {
+		kept[string(rec.Key)] = true
+	}
+	for _, k := range removes {
+		kept[string(k)] = true // removed already
+	}
+	var extra [][]byte
 	for _, p := range prefixes {
 		p := p
-		if st := call(ctx, t.opContext("clear"), func(ctx context.Context) error {
-			return r.Clear(ctx, t.DB, p)
-		}); st != nil {
-			return st
+		var keys [][]byte
+		if listable {
+			if st := call(ctx, t.opContext("match_prefix"), func(ctx context.Context) error {
+				var err error
+				keys, err = sr.MatchPrefix(ctx, t.DB, p, truncateListMax+1)
+				return err
+			}); st != nil {
+				return nil, st
+			}
+		}
+		if !listable || len(keys) > truncateListMax {
+			if st := call(ctx, t.opContext("clear"), func(ctx context.Context) error {
+				return r.Clear(ctx, t.DB, p)
+			}); st != nil {
+				return nil, st
+			}
+			continue
+		}
+		for _, k := range keys {
+			if !kept[string(k)] {
+				kept[string(k)] = true
+				extra = append(extra, k)
+			}
 		}
 	}
-	return nil
+	if len(extra) == 0 {
+		return removes, nil
+	}
+	out := append(append([][]byte(nil), removes...), extra...)
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i], out[j]) < 0 })
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package fdw
 
 import (
+	"context"
 	"fmt"
 	"github.com/cockroachdb/errors"
 	"testing"
@@ -105,7 +106,37 @@ func TestTruncateAppliedAtCommit(t *testing.T) {
 	require.Nil(t, commit(t, be))
 	assert.Equal(t, map[string]string{"new": "n"}, f.contents("0"))
 	assert.Equal(t, map[string]string{"other": "z"}, f.contents("1"), "another KT database was touched")
-	assert.Equal(t, 1, f.count("clear"))
+	assert.Equal(t, 0, f.count("clear"), "a small database is cleared by removes, with the other writes")
+	assert.Equal(t, 1, f.count("remove_bulk"))
+}
+
+func TestTruncateOfLargeDatabaseUsesClear(t *testing.T) {
+	f := newFake()
+	for i := 0; i < 10; i++ {
+		f.put("0", fmt.Sprintf("old%d", i), "x")
+	}
+	defer func(n int) { truncateListMax = n }(truncateListMax)
+	truncateListMax = 5
+	be := newTestBackend(f)
+	tbl := testTable("0")
+	require.Nil(t, be.Truncate(1, []Table{tbl}))
+	be.writeBuffer(tbl).Set(1, []byte("new"), []byte("n"))
+	require.Nil(t, commit(t, be))
+	assert.Equal(t, map[string]string{"new": "n"}, f.contents("0"))
+	assert.Equal(t, 1, f.count("clear"), "more keys than truncateListMax: KT clear")
+	assert.Equal(t, 0, f.count("remove_bulk"))
+}
+
+func TestApplyClearsRemovesOnlyWhatIsNotSetAgain(t *testing.T) {
+	f := newFake()
+	for _, k := range []string{"p:1", "p:2", "p:3", "q:1"} {
+		f.put("0", k, "old")
+	}
+	sets := []Record{{Key: []byte("p:2"), Value: []byte("new")}}
+	removes := [][]byte{[]byte("p:3"), []byte("q:9")}
+	got, st := applyClears(context.Background(), testTable("0"), f, [][]byte{[]byte("p:")}, sets, removes)
+	require.Nil(t, st)
+	assert.Equal(t, [][]byte{[]byte("p:1"), []byte("p:3"), []byte("q:9")}, got)
 }
 
 func TestTruncateRolledBack(t *testing.T) {
@@ -134,7 +165,7 @@ func TestTruncateApplyFailure(t *testing.T) {
 	f.err = errors.New("KT said no")
 	st := commit(t, be)
 	require.NotNil(t, st)
-	assert.Contains(t, st.Message, "KT operation clear")
+	assert.Contains(t, st.Message, "KT operation match_prefix")
 }
 
 func TestTruncateReadOnlyRefused(t *testing.T) {

@@ -104,7 +104,7 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		remote  Remote
 		sets    []Record
 		removes [][]byte
-		clears  [][]byte // TRUNCATE (clear.go): applied first
+		clears  [][]byte // TRUNCATE (clear.go): become removes, or a clear first
 		exps    map[string]expectation
 	}
 	var todo []work
@@ -134,10 +134,11 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 	})
 	b.commit = startOp(func(ctx context.Context) *Status {
 		for _, w := range todo {
-			if st := applyClears(ctx, w.table, w.remote, w.clears); st != nil {
+			removes, st := applyClears(ctx, w.table, w.remote, w.clears, w.sets, w.removes)
+			if st != nil {
 				return st
 			}
-			if st := applyTarget(ctx, w.table, w.remote, w.sets, w.removes, w.exps); st != nil {
+			if st := applyTarget(ctx, w.table, w.remote, w.sets, removes, w.exps); st != nil {
 				return st
 			}
 		}
