@@ -66,6 +66,9 @@ Atomicity: what this relies on (read in Kyoto Cabinet 1.2.x / Kyoto Tycoon
     the log: tran=0 in the reply.  Transactions are one per DB at a time
     (begin_transaction waits), so applies to one DB are serialised.
 
+Points 1 and 2 are also checked against the Kyoto Cabinet library itself,
+for every DB type, by test/lua/kc_accept_bulk.cc (go test ./kt/ktscript).
+
 Limits: an I/O error in the middle of the write pass (accept_bulk returning
 false) can leave part of the writes done; that is reported as status=error.
 A prototype DB ("-"/"+", kcprotodb.h) does not lock at all; use a real type.

@@ -1,6 +1,7 @@
 package ktscript_test
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -49,4 +50,27 @@ func TestLuaHarness(t *testing.T) {
 	assert.Contains(t, text, " passed, 0 failed")
 	assert.NotContains(t, text, "not ok")
 	assert.GreaterOrEqual(t, strings.Count(text, "ok - case: "), 20, "the shared cases ran")
+}
+
+// TestKyotoCabinetAcceptBulk checks, with the Kyoto Cabinet library itself,
+// the accept_bulk behaviour sql/kt_fdw.lua relies on (test/lua/kc_accept_bulk.cc):
+// list order with duplicates, second-pass writes, records locked for the
+// whole call, for every database type.
+func TestKyotoCabinetAcceptBulk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiling against Kyoto Cabinet takes tens of seconds: skipped with -short")
+	}
+	gxx := needTool(t, "g++")
+	if _, err := os.Stat("/usr/include/kcpolydb.h"); err != nil {
+		t.Skip("Kyoto Cabinet headers not installed (Debian package libkyotocabinet-dev)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kc_accept_bulk")
+	out, err := exec.Command(gxx, "-std=c++11", "-O0", "-o", bin,
+		filepath.Join(repoRoot, "test/lua/kc_accept_bulk.cc"), "-lkyotocabinet", "-lpthread").CombinedOutput()
+	require.NoError(t, err, "g++: %s", out)
+	out, err = exec.Command(bin, dir).CombinedOutput()
+	t.Logf("%s", out)
+	require.NoError(t, err, "kc_accept_bulk reported failures")
+	assert.Contains(t, string(out), "0 failures")
 }
