@@ -192,7 +192,8 @@ func TestDocExamplesRun(t *testing.T) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			blocks := docBlocks(t, path)
 			if len(blocks) == 0 {
-				t.Skipf("%s has no sql examples", path)
+				t.Logf("%s has no sql examples", path) // nothing to run is not a skipped check
+				return
 			}
 			runDoc(t, blocks)
 		})
