@@ -160,11 +160,18 @@ func (f *failoverRemote) markUp(h *failoverHost, failedOver bool) {
 // run does fn on h and keeps h's health. Only failures to connect and
 // broken connections count against a host; a KT error reply does not.
 func (f *failoverRemote) run(h *failoverHost, failedOver bool, fn func(Remote) error) error {
+	return f.runOp(h, failedOver, false, fn)
+}
+
+// runOp is run; a write marks its host down only when the failure was
+// provably before sending, so that a retry outside call() (which pins the
+// host) still goes to the host that may hold the write.
+func (f *failoverRemote) runOp(h *failoverHost, failedOver, write bool, fn func(Remote) error) error {
 	err := fn(h.remote)
 	switch {
 	case err == nil:
 		f.markUp(h, failedOver)
-	case isConnFailure(err):
+	case write && provablyUnsent(err), !write && isConnFailure(err):
 		f.markDown(h)
 	}
 	return err
@@ -192,11 +199,11 @@ func (f *failoverRemote) read(ctx context.Context, fn func(Remote) error) error 
 func (f *failoverRemote) write(ctx context.Context, fn func(Remote) error) error {
 	pin := pinOf(ctx)
 	if pin != nil && pin.host != nil {
-		return f.run(pin.host, false, fn) // the request may be there already
+		return f.runOp(pin.host, false, true, fn) // the request may be there already
 	}
 	var err error
 	for i, h := range f.order() {
-		if err = f.run(h, i > 0, fn); err == nil || ctx.Err() != nil || !provablyUnsent(err) {
+		if err = f.runOp(h, i > 0, true, fn); err == nil || ctx.Err() != nil || !provablyUnsent(err) {
 			if err != nil && pin != nil {
 				pin.host = h
 			}

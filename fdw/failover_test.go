@@ -197,3 +197,25 @@ func TestDialKTHostList(t *testing.T) {
 	_, _, hosts := f.FailoverState()
 	assert.Equal(t, []HostState{{Addr: "127.0.0.1:1978"}, {Addr: "127.0.0.2:1978"}}, hosts)
 }
+
+func TestFailoverMoreOperations(t *testing.T) {
+	f, a, b, _ := twoHosts(t)
+	b.put("", "k", "v")
+	a.err = errRefused
+	n, err := f.Count(context.Background(), "")
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n, "count read from the second host")
+	require.NoError(t, f.Clear(context.Background(), "", nil), "clear moves: a refused it")
+	assert.Empty(t, b.contents(""))
+
+	// a write that may have reached a host does not mark it down, so a
+	// retry made outside call() still goes there
+	f2, a2, b2, _ := twoHosts(t)
+	a2.err = errBroken
+	require.Error(t, f2.SetBulk(context.Background(), "", []Record{{Key: []byte("k"), Value: []byte("v")}}))
+	_, _, hosts := f2.FailoverState()
+	assert.False(t, hosts[0].Down)
+	require.Error(t, f2.SetBulk(context.Background(), "", []Record{{Key: []byte("k"), Value: []byte("v")}}))
+	assert.Equal(t, 2, a2.count("set_bulk"))
+	assert.Equal(t, 0, b2.count("set_bulk"))
+}

@@ -32,6 +32,7 @@ var (
 	soakDuration = flag.Duration("soak-duration", 30*time.Second, "how long the soak runs")
 	soakClients  = flag.Int("soak-clients", 8, "pgbench clients")
 	soakRestarts = flag.Int("soak-restarts", 3, "KT restarts during the soak")
+	soakRate     = flag.Int("soak-rate", 400, "pgbench transactions per second over all clients (0 = as fast as possible; the machine is shared)")
 )
 
 // One pgbench transaction: a trigger-synced write (upsert or delete of a
@@ -162,27 +163,31 @@ func TestSoak(t *testing.T) {
 
 	deadline := time.Now().Add(dur)
 	var runs, earlyExits atomic.Int64
+	// one pgbench process per client, so a client that a failed commit
+	// ended (pgbench cannot go on after an error) is restarted on its own
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // pgbench, restarted when a failed commit ends its clients
-		defer wg.Done()
-		for {
-			left := time.Until(deadline)
-			if left < 2*time.Second {
-				return
+	for c := 0; c < *soakClients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				left := time.Until(deadline)
+				if left < 2*time.Second {
+					return
+				}
+				n := runs.Add(1)
+				args := []string{"-n", "-c", "1", "-T", strconv.Itoa(int(left.Seconds())), "-f", script}
+				if *soakRate > 0 {
+					args = append(args, "-R", strconv.Itoa(max(1, *soakRate / *soakClients)))
+				}
+				out, err := exec.Command(pgbench, append(args, pg.ConnStringDB(db))...).CombinedOutput()
+				if err != nil || strings.Contains(string(out), "aborted") {
+					earlyExits.Add(1)
+					t.Logf("pgbench run %d ended early (%v): %s", n, err, errorLine(string(out)))
+				}
 			}
-			runs.Add(1)
-			cmd := exec.Command(pgbench, "-n", "-c", strconv.Itoa(*soakClients), "-j", "2",
-				"-T", strconv.Itoa(int(left.Seconds())), "-f", script, pg.ConnStringDB(db))
-			out, err := cmd.CombinedOutput()
-			if err != nil || strings.Contains(string(out), "aborted") {
-				earlyExits.Add(1)
-				t.Logf("pgbench run %d ended early (%v): %s", runs.Load(), err, lastLines(string(out), 3))
-			} else {
-				t.Logf("pgbench run %d: %s", runs.Load(), lastLines(string(out), 4))
-			}
-		}
-	}()
+		}()
+	}
 
 	var monSteps, monErrors int64
 	var rssWarm, rssEnd int64
@@ -278,6 +283,16 @@ func TestSoak(t *testing.T) {
 	assert.Zero(t, conns, "no Go handle left open")
 	var crashed int
 	require.NoError(t, mon.QueryRow(ctxFor(t, time.Minute), "SELECT 1").Scan(&crashed), "monitor backend alive")
+}
+
+// errorLine is pgbench's first error message.
+func errorLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "ERROR") || strings.Contains(l, "error:") {
+			return l
+		}
+	}
+	return lastLines(s, 2)
 }
 
 func lastLines(s string, n int) string {
