@@ -2,7 +2,6 @@ package fdw
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -286,5 +285,3 @@ func pinOf(ctx context.Context) *writePin {
 	p, _ := ctx.Value(writePinKey{}).(*writePin)
 	return p
 }
-
-func (h *failoverHost) String() string { return fmt.Sprintf("%s (fails %d)", h.addr, h.fails) }
