@@ -77,13 +77,13 @@ func ktClient(t *testing.T, addr string) *kt.Client {
 // testContexts holds one context per running test (see ctx).
 var testContexts sync.Map // testing.TB -> context.Context
 
-// ctx is the test's context: cancelled after two minutes so a hang fails
+// ctx is the test's context: cancelled after five minutes so a hang fails
 // the test instead of blocking CI, and when the test ends.
 func ctx(t testing.TB) context.Context {
 	if c, ok := testContexts.Load(t); ok {
 		return c.(context.Context)
 	}
-	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	testContexts.Store(t, c)
 	t.Cleanup(func() {
 		cancel()
