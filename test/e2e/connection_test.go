@@ -64,6 +64,7 @@ func TestAlterServerPortDropsCachedConnection(t *testing.T) {
 	assert.Equal(t, map[string]string{"where": "second"}, e.rows(e.conn))
 	v, _ := e.ktGet("where")
 	assert.Equal(t, "first", v, "the old server was not written after ALTER SERVER")
+	assert.EqualValues(t, 1, ktfdwStats(t, e.conn).connections, "the old server's connection left the cache")
 	otherKT := ktClient(t, other.Addr())
 	rec, err := otherKT.Get(ctx(t), "", []byte("where"))
 	require.NoError(t, err, "the write went to the new server")
