@@ -35,6 +35,7 @@ func NewModify(be *Backend, t Table, onConflictNothing bool) *Modify {
 
 // Insert buffers key=value at nesting level nest unless the key exists.
 func (m *Modify) Insert(nest int, key, value []byte) (ModifyResult, *Status) {
+	key = m.table.ktKey(key) // option prefix (prefix.go)
 	return m.whenAbsent(key, func(exists, buffered bool) (ModifyResult, *Status) {
 		if exists {
 			if m.onConflictNothing {
@@ -52,11 +53,13 @@ func (m *Modify) Insert(nest int, key, value []byte) (ModifyResult, *Status) {
 // about to change held value (rows that came from the buffer are skipped).
 // Call it before Update or Delete.
 func (m *Modify) Saw(nest int, key, value []byte) {
+	key = m.table.ktKey(key)
 	m.be.expectRead(m.table, nest, key, value, false)
 }
 
 // Update sets the row with key oldKey to newKey=value; a new key moves the record.
 func (m *Modify) Update(nest int, oldKey, newKey, value []byte) (ModifyResult, *Status) {
+	oldKey, newKey = m.table.ktKey(oldKey), m.table.ktKey(newKey)
 	if bytes.Equal(oldKey, newKey) {
 		m.be.writeBuffer(m.table).Set(nest, newKey, value)
 		return ModifyDone, nil
@@ -75,6 +78,7 @@ func (m *Modify) Update(nest int, oldKey, newKey, value []byte) (ModifyResult, *
 
 // Delete buffers the removal of key.
 func (m *Modify) Delete(nest int, key []byte) (ModifyResult, *Status) {
+	key = m.table.ktKey(key)
 	m.be.writeBuffer(m.table).Remove(nest, key)
 	return ModifyDone, nil
 }
@@ -113,6 +117,7 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 	if m.op != nil {
 		return ModifyError, Errorf(SQLStateInternal, "kt_fdw: a modify started while the previous row was pending")
 	}
+	keys = m.table.ktKeys(keys)
 	m.skipped = make([]bool, len(keys))
 	var unknown [][]byte
 	for _, k := range keys {

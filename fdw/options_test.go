@@ -30,7 +30,7 @@ func TestValidate(t *testing.T) {
 		{"unparsable timeout", CatalogServer, []Option{{"timeout", "soon"}}, SQLStateInvalidParameterValue, `"soon"`, "duration"},
 		{"empty host", CatalogServer, []Option{{"host", ""}}, SQLStateInvalidParameterValue, `"host"`, "host name"},
 		{"table db", CatalogTable, []Option{{"db", "casket.kch"}}, "", "", ""},
-		{"unknown table option", CatalogTable, []Option{{"prefix", "x"}}, SQLStateInvalidOptionName, `"prefix"`, "db"},
+		{"unknown table option", CatalogTable, []Option{{"nosuch", "x"}}, SQLStateInvalidOptionName, `"nosuch"`, "db"},
 		{"user mapping takes none", CatalogUserMapping, []Option{{"user", "x"}}, SQLStateInvalidOptionName, `"user"`, "takes no options"},
 		{"wrapper takes none", CatalogWrapper, []Option{{"host", "x"}}, SQLStateInvalidOptionName, `"host"`, "takes no options"},
 		{"column takes none", CatalogColumn, []Option{{"column_name", "x"}}, SQLStateInvalidOptionName, `"column_name"`, "takes no options"},

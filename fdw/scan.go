@@ -57,6 +57,7 @@ func (s *Scan) Start(pointGet bool, key []byte) *Status {
 func (s *Scan) StartSpec(spec ScanSpec) *Status {
 	s.Close()
 	s.eof = false
+	spec = s.table.confine(spec) // option prefix (prefix.go)
 	spec.normalize()
 	if spec.Empty {
 		s.eof = true
@@ -154,7 +155,7 @@ func (s *Scan) Next(d time.Duration) (ScanResult, []Record, *Status) {
 		s.Close()
 		return ScanError, nil, it.st
 	}
-	return ScanRows, it.rows, nil
+	return ScanRows, s.table.unconfine(it.rows), nil
 }
 
 // Close stops the scan's I/O. The goroutine exits on its own.

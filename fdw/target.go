@@ -21,7 +21,8 @@ type Table struct {
 	DB       string
 	KeyBytea bool
 	ValBytea bool
-	ReadOnly bool // option readonly on the table or its server (readonly.go)
+	ReadOnly bool   // option readonly on the table or its server (readonly.go)
+	Prefix   []byte // option prefix: the table's keys are Prefix+key in KT (prefix.go)
 	// ConflictCheck: UPDATE/DELETE/INSERT remember what they saw in KT and
 	// the commit fails with 40001 if KT changed meanwhile (options_xact.go).
 	ConflictCheck bool
@@ -45,6 +46,7 @@ func (t Table) opContext(op string) OpContext {
 // column's type: bytea as \x hex, text as is; long keys are shortened.
 func (t Table) displayKey(key []byte) string {
 	const max = 100
+	key = t.localKey(key)
 	if t.KeyBytea || !utf8.Valid(key) {
 		var b strings.Builder
 		b.WriteString(`\x`)

@@ -97,6 +97,7 @@ func goTable(t *C.KtTable) (fdw.Table, *fdw.Status) {
 		KeyBytea: t.key_bytea != 0,
 		ValBytea: t.val_bytea != 0,
 		ReadOnly: readOnly(t),
+		Prefix:   fdw.TablePrefix(goOptions(&t.table_opts)),
 		// conflict_check: the table's option, else the server's
 		ConflictCheck: to.ConflictCheckFor(so),
 	}, nil
