@@ -87,8 +87,7 @@ func noScriptStatus(t Table) *Status {
 }
 
 // applyTarget writes one KT database's final states at commit. exps are the
-// conflict_check expectations (nil when none); expTable names the table in
-// a 40001 message.
+// conflict_check expectations (nil when none).
 func applyTarget(ctx context.Context, t Table, r Remote, sets []Record, removes [][]byte, exps map[string]expectation) *Status {
 	xo := t.Server.Opts.Xact
 	batch := xo.ApplyBatch
@@ -101,11 +100,23 @@ func applyTarget(ctx context.Context, t Table, r Remote, sets []Record, removes 
 			return st
 		}
 		if has {
-			return applyAtomic(ctx, t, r.(ApplyRemote), r, sets, removes, exps, batch)
-		}
-		if xo.Apply == ApplyAtomic {
+			st, refused := applyAtomic(ctx, t, r.(ApplyRemote), r, sets, removes, exps, batch)
+			if !refused {
+				return st
+			}
+			// The server refused the first call: it may have been restarted
+			// without the script (its binary error reply does not say). Ask
+			// again; without the script nothing was applied.
+			if has, pst := hasScript(ctx, t, r); pst != nil || has {
+				return st
+			}
+			if xo.Apply == ApplyAtomic {
+				return noScriptStatus(t)
+			}
+		} else if xo.Apply == ApplyAtomic {
 			return noScriptStatus(t)
 		}
+		return applyBulk(ctx, t, r, sets, removes, exps, batch)
 	}
 	return applyBulk(ctx, t, r, sets, removes, exps, batch)
 }
@@ -154,13 +165,15 @@ func (it applyItem) check() ktscript.Check {
 
 // applyAtomic sends the items in chunks of batch keys to ktfdwapply. With
 // several chunks and expectations, a first check-only pass makes a conflict
-// fail the commit before any chunk is written.
-func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []Record, removes [][]byte, exps map[string]expectation, batch int) *Status {
+// fail the commit before any chunk is written. refused reports that the
+// very first call got an error reply from the server (nothing applied).
+func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []Record, removes [][]byte, exps map[string]expectation, batch int) (st *Status, refused bool) {
 	items := applyItems(sets, removes, exps)
 	var chunks [][]applyItem
 	for i := 0; i < len(items); i += batch {
 		chunks = append(chunks, items[i:min(i+batch, len(items))])
 	}
+	first := true
 	if len(chunks) > 1 && len(exps) > 0 {
 		for _, chunk := range chunks {
 			req := ktscript.Request{DB: t.DB}
@@ -172,9 +185,11 @@ func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []
 			if len(req.Checks) == 0 {
 				continue
 			}
-			if st := applyChunk(ctx, t, ar, r, req, chunk, 0, len(chunks)); st != nil {
-				return st
+			st, refused := applyChunk(ctx, t, ar, r, req, chunk, 0, len(chunks))
+			if st != nil {
+				return st, refused && first
 			}
+			first = false
 		}
 	}
 	for i, chunk := range chunks {
@@ -187,11 +202,13 @@ func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []
 				req.Checks = append(req.Checks, it.check())
 			}
 		}
-		if st := applyChunk(ctx, t, ar, r, req, chunk, i, len(chunks)); st != nil {
-			return st
+		st, refused := applyChunk(ctx, t, ar, r, req, chunk, i, len(chunks))
+		if st != nil {
+			return st, refused && first
 		}
+		first = false
 	}
-	return nil
+	return nil, false
 }
 
 // applyChunk makes one ktfdwapply call. A connection that broke, or a reply
@@ -200,7 +217,7 @@ func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []
 // first call had been applied, the retry's checks fail on exactly the keys
 // that now hold this chunk's final states, which counts as success. (A
 // timeout is not retried: the server may still be working on the call.)
-func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktscript.Request, chunk []applyItem, index, total int) *Status {
+func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktscript.Request, chunk []applyItem, index, total int) (st *Status, refused bool) {
 	oc := t.opContext(ktscript.ProcApply)
 	pairs := req.Pairs()
 	var rep ktscript.Reply
@@ -221,21 +238,21 @@ func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktsc
 	if err != nil {
 		forgetProbe(r)
 		if ctx.Err() != nil && Classify(err) != FailConnect {
-			return KTStatus(oc, context.Canceled)
+			return KTStatus(oc, context.Canceled), false
 		}
-		return KTStatus(oc, err)
+		return KTStatus(oc, err), Classify(err) == FailServer
 	}
 	switch rep.Status {
 	case ktscript.StatusOK:
-		return nil
+		return nil, false
 	case ktscript.StatusConflict:
 		if retried && ownWrites(rep.Conflicts, chunk) {
-			return nil
+			return nil, false
 		}
-		return conflictStatus(t, rep.Conflicts, chunk, index, total)
+		return conflictStatus(t, rep.Conflicts, chunk, index, total), false
 	}
 	forgetProbe(r)
-	return KTStatus(oc, rep.Err())
+	return KTStatus(oc, rep.Err()), false
 }
 
 // ownWrites reports whether every conflicting key holds the final state the

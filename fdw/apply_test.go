@@ -386,3 +386,32 @@ func TestBufferedBytes(t *testing.T) {
 	be.EndXact()
 	assert.Zero(t, be.BufferedBytes())
 }
+
+// TestApplyScriptGoneAfterProbe: the server lost the script after the probe
+// (restarted without -scr): its error reply to the first apply call makes
+// the FDW ask again; 'auto' then commits with bulk calls, 'atomic' says
+// the script is missing.
+func TestApplyScriptGoneAfterProbe(t *testing.T) {
+	for _, mode := range []ApplyMode{ApplyAuto, ApplyAtomic} {
+		t.Run(mode.String(), func(t *testing.T) {
+			tbl, srv, c := devTable(t, true, XactOptions{Apply: mode})
+			be := NewBackend(DialKT)
+			defer be.Conns.CloseAll()
+			be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+			require.Nil(t, commit(t, be))
+			srv.RegisterScript("ktfdwapply", nil)
+			srv.RegisterScript("ktfdwversion", nil)
+
+			be.writeBuffer(tbl).Set(1, []byte("b"), []byte("2"))
+			st := commit(t, be)
+			if mode == ApplyAtomic {
+				require.NotNil(t, st)
+				assert.Contains(t, st.Message, "does not run kt_fdw.lua")
+				assert.Equal(t, map[string]string{"a": "1"}, ktContents(t, c, tbl.DB))
+				return
+			}
+			require.Nil(t, st)
+			assert.Equal(t, map[string]string{"a": "1", "b": "2"}, ktContents(t, c, tbl.DB))
+		})
+	}
+}
