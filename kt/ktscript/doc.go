@@ -9,21 +9,23 @@
 // HTTP play_script accepts only [A-Za-z0-9]+ names:
 //
 //	ktfdwversion  in: nothing
-//	               out: version=1, impl=lua|ktdev, procs="ktfdwapply ktfdwversion"
+//	              out: version=1, impl=lua|ktdev, procs="ktfdwapply ktfdwversion"
 //
 //	ktfdwapply    in: db=<DB expression: "" = DB 0, leading digit = index,
-//	                   else name> (optional)
-//	                   'S'+key -> value    set key to value (never expires)
-//	                   'R'+key -> ""       remove key (absent is fine)
-//	                   'V'+key -> value    precondition: key holds exactly value
-//	                   'A'+key -> ""       precondition: key is absent
-//	               out: status=ok        set=<records set> removed=<records that
-//	                                     existed and were removed> tran=1|0
-//	                    status=conflict  nothing written; conflicts=<n> and per
-//	                                     failed precondition 'C'+key -> "A"
-//	                                     (absent now) or "V"+current value
-//	                    status=error     nothing written (bad input or unknown
-//	                                     DB); error=<message>
+//	                  else name> (optional)
+//	                  'S'+key -> value    set key to value (never expires)
+//	                  'R'+key -> ""       remove key (absent is fine)
+//	                  'V'+key -> value    precondition: key holds exactly value
+//	                  'A'+key -> ""       precondition: key is absent (expired
+//	                                      counts as absent)
+//	              out: status=ok        set=<records set> removed=<records that
+//	                                    existed and were removed> tran=1|0
+//	                   status=conflict  nothing written; conflicts=<n> and per
+//	                                    failed precondition 'C'+key -> "A"
+//	                                    (absent now) or "V"+current value;
+//	                                    tran=1|0
+//	                   status=error     nothing written (bad input or unknown
+//	                                    DB); error=<message>
 //
 // Every reply is a SUCCESS reply of play_script: KT discards the output of a
 // failing procedure, so conflicts and errors travel in the status field.
