@@ -45,7 +45,10 @@
 //     replication", replication (0xB1) answers 0xBF and closes, and
 //     tune_replication answers 501 (as KT without -ulog and -rts).
 //   - play_script runs Go procedures: the golden test.lua ones with
-//     Config.TestScripts (echo reports thid 0), others via RegisterScript.
+//     Config.TestScripts (echo reports thid 0), sql/kt_fdw.lua's ktfdwapply
+//     and ktfdwversion with Config.KTFDWScripts (one DB lock instead of
+//     accept_bulk's record locks: same all-or-nothing result), others via
+//     RegisterScript.
 //     Scripts that return ScriptSuccess keep their outputs; a panic is a 500.
 //   - atomic and non-atomic bulk operations behave the same: every RPC batch
 //     runs under its database's lock. A binary set_bulk with an oversized
