@@ -29,8 +29,9 @@ type Cluster struct {
 	LogFile string
 	Port    int
 
-	bin   string
-	owner owner
+	bin      string
+	owner    owner
+	watchdog *os.Process
 }
 
 // User is the superuser initdb creates in every cluster.
@@ -67,6 +68,7 @@ func Start(cfg Config) (*Cluster, error) {
 	for attempt := 0; ; attempt++ {
 		err = c.start(cfg)
 		if err == nil {
+			c.startWatchdog()
 			return c, nil
 		}
 		if attempt >= 2 || !strings.Contains(c.LogTail(20), "could not bind") {
@@ -160,6 +162,7 @@ func (c *Cluster) SocketDir() string { return c.Dir }
 
 // Stop stops the server and removes the cluster directory.
 func (c *Cluster) Stop() error {
+	c.stopWatchdog()
 	err := c.stopServer()
 	c.remove()
 	return err
