@@ -303,6 +303,7 @@ func TestAtomicCommitFaults(t *testing.T) {
 		{"close mid-reply", &ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "bin_play_script", Times: 1}, committed, ""},
 		{"garbage reply", &ktdev.Fault{Kind: ktdev.FaultGarbage, Proc: "bin_play_script", Times: 1}, committed, ""},
 		{"stall past the timeout", &ktdev.Fault{Kind: ktdev.FaultStall, Proc: "bin_play_script"}, aborted, "ktfdwapply"},
+		{"new connections refused", &ktdev.Fault{Kind: ktdev.FaultRefuse}, aborted, `"kt"`},
 		{"KT down", nil, aborted, `"kt"`},
 	}
 	for _, tc := range cases {
@@ -322,6 +323,9 @@ func TestAtomicCommitFaults(t *testing.T) {
 			run("INSERT INTO local VALUES ('l', '1')")
 			run("UPDATE kv SET value = 'new' WHERE key = 'u'")
 			run("INSERT INTO kv SELECT 'n' || i, 'v' FROM generate_series(1, 50) i")
+			if tc.fault != nil && tc.fault.Kind == ktdev.FaultRefuse {
+				run("SELECT kt_fdw_disconnect_all()") // the commit needs a new connection
+			}
 			if tc.fault != nil {
 				// kept until the server closes: a stalled call is never applied
 				e.dev.SetFault(*tc.fault)
