@@ -27,18 +27,29 @@ type ApplyRemote interface {
 	ApplyScript(ctx context.Context, in []wire.Pair) ([]wire.Pair, error)
 }
 
-// scriptProbes remembers per Remote (connection) whether its server has a
-// compatible script; an apply failure forgets it, so a restarted server is
-// asked again.
+// scriptProbes remembers per foreign server whether the server behind its
+// current Remote (connection) has a compatible script. A new Remote (ALTER
+// SERVER, reconnect) is asked again, and an apply failure forgets the
+// answer, so a restarted server is asked again too. Keyed by server, so
+// closed Remotes are not kept alive.
+type scriptProbe struct {
+	remote Remote
+	has    bool
+}
+
 var scriptProbes = struct {
 	sync.Mutex
-	m map[Remote]bool
-}{m: map[Remote]bool{}}
+	m map[uint32]scriptProbe
+}{m: map[uint32]scriptProbe{}}
 
 func forgetProbe(r Remote) {
 	scriptProbes.Lock()
-	delete(scriptProbes.m, r)
-	scriptProbes.Unlock()
+	defer scriptProbes.Unlock()
+	for oid, p := range scriptProbes.m {
+		if p.remote == r {
+			delete(scriptProbes.m, oid)
+		}
+	}
 }
 
 // hasScript reports whether the server behind r runs kt_fdw.lua.
@@ -48,10 +59,10 @@ func hasScript(ctx context.Context, t Table, r Remote) (bool, *Status) {
 		return false, nil
 	}
 	scriptProbes.Lock()
-	has, known := scriptProbes.m[r]
+	p, known := scriptProbes.m[t.Server.OID]
 	scriptProbes.Unlock()
-	if known {
-		return has, nil
+	if known && p.remote == r {
+		return p.has, nil
 	}
 	var version string
 	var found bool
@@ -72,7 +83,7 @@ func hasScript(ctx context.Context, t Table, r Remote) (bool, *Status) {
 		}
 	}
 	scriptProbes.Lock()
-	scriptProbes.m[r] = found
+	scriptProbes.m[t.Server.OID] = scriptProbe{remote: r, has: found}
 	scriptProbes.Unlock()
 	return found, nil
 }

@@ -131,6 +131,12 @@ func TestApplyProbesOncePerConnection(t *testing.T) {
 		require.Nil(t, commit(t, be))
 	}
 	assert.Equal(t, uint64(4), srv.Counts()["cnt_script"], "1 probe + 3 applies")
+
+	// a new connection (ALTER SERVER, kt_fdw_disconnect) asks again
+	be.Conns.Drop(tbl.Server.OID)
+	be.writeBuffer(tbl).Set(1, []byte("k"), []byte("x"))
+	require.Nil(t, commit(t, be))
+	assert.Equal(t, uint64(6), srv.Counts()["cnt_script"], "probe + apply")
 }
 
 func TestApplyBatchChunks(t *testing.T) {
