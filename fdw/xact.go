@@ -121,7 +121,10 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		w := work{table: Table{Server: srv, DB: tgt.DB}, remote: r, sets: sets, removes: removes, clears: buf.Clears()}
 		if e := b.expects[tgt]; e != nil {
 			w.exps = withoutCleared(e.all(), w.clears)
-			w.table.Name, w.table.KeyCol, w.table.KeyBytea = e.table.Name, e.table.KeyCol, e.table.KeyBytea
+			// name the table (and show its keys) in a 40001 message
+			named := e.table
+			named.Server, named.DB = srv, tgt.DB
+			w.table = named
 		}
 		todo = append(todo, w)
 	}
