@@ -2,6 +2,7 @@ package fdw
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,4 +226,64 @@ func TestRowCountRemembered(t *testing.T) {
 	now = func() time.Time { return time.Now().Add(rowCountTTL + time.Second) }
 	_, ok = CachedRowCount(tbl)
 	assert.False(t, ok, "a stale count is not used")
+}
+
+// A hash DB with more keys than a full scan lists at once is walked by a
+// cursor: memory stays bounded.
+func TestFullScanLargeHashWalksCursor(t *testing.T) {
+	defer func(n int) { listAllMax = n }(listAllMax)
+	listAllMax = 100
+	f := newFake()
+	for i := 0; i < 250; i++ {
+		f.put("db", fmt.Sprintf("k%03d", i), "v")
+	}
+	s := NewScan(newTestBackend(f), testTable("db"))
+	require.Nil(t, s.StartSpec(ScanSpec{Kind: ScanFull}))
+	keys, _ := drainOrdered(t, s)
+	assert.Len(t, keys, 250)
+	assert.Equal(t, 1, f.count("match_prefix"), "one bounded listing")
+	assert.Zero(t, f.count("get_bulk"))
+	assert.Equal(t, 1, f.count("cur_jump"))
+
+	f2 := newFake()
+	for i := 0; i < 100; i++ {
+		f2.put("db", fmt.Sprintf("k%03d", i), "v")
+	}
+	s = NewScan(newTestBackend(f2), testTable("db"))
+	require.Nil(t, s.StartSpec(ScanSpec{Kind: ScanFull}))
+	keys, _ = drainOrdered(t, s)
+	assert.Len(t, keys, 100)
+	assert.Zero(t, f2.count("cur_jump"), "a small DB: match_prefix + get_bulk")
+	assert.Equal(t, 1, f2.count("get_bulk"))
+}
+
+// A prefix with more keys than a scan lists at once is walked by a cursor:
+// from the prefix on, stopping after it, on a key-ordered DB; the whole DB,
+// filtered, on a hash DB.
+func TestLargePrefixWalksCursor(t *testing.T) {
+	defer func(n int) { listAllMax = n }(listAllMax)
+	listAllMax = 50
+	f := newFake()
+	for _, p := range []string{"a", "b", "c"} {
+		for i := 0; i < 200; i++ {
+			f.put("db", fmt.Sprintf("%s%03d", p, i), "v")
+		}
+	}
+	for _, ordered := range []bool{true, false} {
+		before := f.count("cur_get_batch")
+		s := NewScan(newTestBackend(f), testTable("db"))
+		require.Nil(t, s.StartSpec(ScanSpec{Kind: ScanPrefix, Prefix: []byte("b"), Ordered: ordered}))
+		keys, _ := drainOrdered(t, s)
+		require.Len(t, keys, 200, "ordered=%v", ordered)
+		for _, k := range keys {
+			assert.True(t, strings.HasPrefix(k, "b"), k)
+		}
+		batches := f.count("cur_get_batch") - before
+		if ordered {
+			assert.IsIncreasing(t, keys)
+			assert.LessOrEqual(t, batches, 3, "starts at the prefix and stops after it")
+		} else {
+			assert.GreaterOrEqual(t, batches, 4, "a hash DB is walked whole")
+		}
+	}
 }

@@ -229,16 +229,61 @@ func (p *producer) listKeys(prefix []byte) ([][]byte, bool) {
 	return keys, true
 }
 
+// prefix lists the keys with match_prefix and fetches their values; a
+// prefix with more than listAllMax keys is read by a cursor walk instead
+// (from the prefix on a key-ordered DB), so memory stays bounded.
 func (p *producer) prefix() bool {
-	keys, ok := p.listKeys(p.spec.Prefix)
-	return ok && p.values(keys)
+	if _, ok := p.r.(ScanRemote); !ok || p.spec.Limit > 0 {
+		keys, ok := p.listKeys(p.spec.Prefix)
+		return ok && p.values(keys)
+	}
+	keys, ok := p.listSome(p.spec.Prefix, listAllMax+1)
+	if !ok {
+		return false
+	}
+	if len(keys) > listAllMax {
+		return p.cursor()
+	}
+	if p.spec.Ordered {
+		slices.SortFunc(keys, bytes.Compare)
+	}
+	return p.values(keys)
 }
 
+// listAllMax bounds the keys a full scan of a hash DB lists at once: up to
+// that many, match_prefix + get_bulk is the fastest read; beyond, the scan
+// walks a cursor instead, so memory stays bounded by the batch size (a
+// 1,000,000-key list costs a few hundred MB and seconds on the server).
+var listAllMax = 100000 // a var for tests
+
 // allKeys is the full scan of a hash DB: every key with one match_prefix
-// (memory grows with the number of keys), values by get_bulk.
+// and values by get_bulk for a small DB, a cursor walk for a large one.
 func (p *producer) allKeys() bool {
-	keys, ok := p.listKeys(nil)
-	return ok && p.values(keys)
+	if _, ok := p.r.(ScanRemote); !ok || p.spec.Limit > 0 {
+		keys, ok := p.listKeys(nil)
+		return ok && p.values(keys)
+	}
+	keys, ok := p.listSome(nil, listAllMax+1)
+	if !ok {
+		return false
+	}
+	if len(keys) > listAllMax {
+		return p.cursor()
+	}
+	return p.values(keys)
+}
+
+// listSome lists at most max keys with prefix.
+func (p *producer) listSome(prefix []byte, max int) ([][]byte, bool) {
+	var keys [][]byte
+	if st := call(p.ctx, p.table.opContext("match_prefix"), func(ctx context.Context) error {
+		var err error
+		keys, err = p.r.(ScanRemote).MatchPrefix(ctx, p.table.DB, prefix, max)
+		return err
+	}); st != nil {
+		return nil, p.fail(st)
+	}
+	return slices.DeleteFunc(keys, func(k []byte) bool { return !bytes.HasPrefix(k, prefix) }), true
 }
 
 // values fetches the records of listed keys, or with KeysOnly sends the
@@ -271,13 +316,18 @@ func (p *producer) cursor() bool {
 		if !ok {
 			return false
 		}
-		keys = slices.DeleteFunc(keys, func(k []byte) bool { return p.spec.inRange(k) != 0 })
+		keys = slices.DeleteFunc(keys, func(k []byte) bool { return !p.spec.matches(k) })
 		return p.keys(keys)
 	}
 	oc := p.table.opContext("cur_get")
-	var from []byte
-	if p.spec.Lo.Set {
-		from = p.spec.Lo.Key
+	var from []byte // a hash DB's cursor jumps to one exact key: start at the first
+	if p.spec.Ordered {
+		switch {
+		case p.spec.Kind == ScanRange && p.spec.Lo.Set:
+			from = p.spec.Lo.Key
+		case p.spec.Kind == ScanPrefix:
+			from = p.spec.Prefix
+		}
 	}
 	var cur RecordCursor
 	if st := call(p.ctx, p.table.opContext("cur_jump"), func(ctx context.Context) error {
@@ -309,12 +359,11 @@ func (p *producer) cursor() bool {
 		end := len(recs) < batch
 		kept := recs[:0]
 		for _, r := range recs {
-			c := p.spec.inRange(r.Key)
-			if c > 0 {
-				end = true // past the high bound: stop reading
+			if p.spec.Ordered && p.pastEnd(r.Key) {
+				end = true // past the last key that can match: stop reading
 				break
 			}
-			if c == 0 {
+			if p.spec.matches(r.Key) {
 				kept = append(kept, r)
 			}
 		}
@@ -326,4 +375,15 @@ func (p *producer) cursor() bool {
 		}
 		batch = min(batch*2, ScanBatch)
 	}
+}
+
+// pastEnd: in key order, key and every later key are beyond the spec.
+func (p *producer) pastEnd(key []byte) bool {
+	switch p.spec.Kind {
+	case ScanRange:
+		return p.spec.inRange(key) > 0
+	case ScanPrefix:
+		return bytes.Compare(key, p.spec.Prefix) > 0 && !bytes.HasPrefix(key, p.spec.Prefix)
+	}
+	return false
 }

@@ -22,6 +22,7 @@
 #include "utils/selfuncs.h"
 #include "commands/explain.h"
 #include "nodes/makefuncs.h"
+#include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
@@ -113,7 +114,15 @@ is_key_value(Node *n)
 
 		return p->paramkind == PARAM_EXTERN || p->paramkind == PARAM_EXEC;
 	}
-	return false;
+
+	/*
+	 * Any expression fixed for the scan: no Vars (of any level), nothing
+	 * volatile, no subplans or aggregates, e.g. 'rule' || $1 from a
+	 * prepared statement or a PL/pgSQL variable in an expression.
+	 */
+	return !contain_var_clause(n) && !contain_volatile_functions(n) &&
+		!contain_subplans(n) && !contain_agg_clause(n) && !contain_window_function(n) &&
+		!contain_vars_of_level(n, 1);
 }
 
 /*

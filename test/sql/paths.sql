@@ -42,6 +42,16 @@ EXECUTE by_two('k8', 'k9');
 RESET plan_cache_mode;
 DEALLOCATE by_two;
 
+-- a key computed from a parameter (no columns, nothing volatile) is a get
+PREPARE by_expr(int) AS SELECT value FROM kt_paths WHERE key = 'k' || $1;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE by_expr(5);
+EXECUTE by_expr(5);
+RESET plan_cache_mode;
+DEALLOCATE by_expr;
+-- a volatile one is not
+EXPLAIN (COSTS OFF) SELECT * FROM kt_paths WHERE key = 'k' || (random() * 0)::int;
+
 -- prefixes: match_prefix, the condition rechecked by Postgres
 EXPLAIN (COSTS OFF) SELECT * FROM kt_paths WHERE key LIKE 'k1%';
 SELECT * FROM kt_paths WHERE key LIKE 'k1%' ORDER BY key;
