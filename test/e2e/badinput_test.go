@@ -80,7 +80,7 @@ func TestLargeKeysAndValues(t *testing.T) {
 	require.NoError(t, e.kt.Clear(ctx(t), "1"))
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, size := range []int{0, 1, 1000, 64 << 10, 1 << 20, 4 << 20} {
-		key := make([]byte, min(size, 256<<10)+1) // keys up to 256 kB (+1: never empty)
+		key := make([]byte, min(size, 1<<20)+1) // keys up to 1 MB (+1: never empty)
 		val := make([]byte, size)
 		for i := range key {
 			key[i] = byte(r.IntN(256))
