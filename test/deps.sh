@@ -12,6 +12,9 @@ command -v go >/dev/null || { echo "deps: Go is required (https://go.dev/dl) and
 command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
 command -v lua5.1 >/dev/null || need+=(lua5.1) # runs sql/kt_fdw.lua's tests (test/lua)
+# checks, with the real Kyoto Cabinet library, the accept_bulk behaviour kt_fdw.lua relies on
+[ -f /usr/include/kcpolydb.h ] || need+=(libkyotocabinet-dev)
+command -v g++ >/dev/null || need+=(g++)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
