@@ -37,9 +37,6 @@ acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	}
 	ktfdw_check(rc, &st);
 
-	memset(nulls, true, sizeof(bool) * desc->natts);
-	nulls[info.key_attno - 1] = false;
-	nulls[info.val_attno - 1] = false;
 	while (n < task->batch.nrows && n < targrows)
 	{
 		uint32		keylen,
@@ -47,8 +44,7 @@ acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 		const char *key = ktfdw_task_field(task, &keylen);
 		const char *val = ktfdw_task_field(task, &vallen);
 
-		values[info.key_attno - 1] = ktfdw_bytes_datum(info.key_type, key, keylen);
-		values[info.val_attno - 1] = ktfdw_bytes_datum(info.val_type, val, vallen);
+		ktfdw_fill_row(&info, desc->natts, key, keylen, val, vallen, true, true, values, nulls);
 		rows[n++] = heap_form_tuple(desc, values, nulls);
 	}
 	ktfdw_task_done(task);

@@ -43,20 +43,53 @@ extern sigset_t ktfdw_callmask;
 extern void ktfdw_raise(KtStatus *st) pg_attribute_noreturn();
 extern void ktfdw_check(int rc, KtStatus *st);
 
+/* row.c: a value column of a format 'json' table */
+typedef struct KtJsonCol
+{
+	AttrNumber	attno;
+	Oid			type;
+	int32		typmod;
+	FmgrInfo	out;
+	FmgrInfo	in;
+	Oid			ioparam;
+} KtJsonCol;
+
 /* table.c: a foreign table as Go needs it */
 typedef struct KtTableInfo
 {
 	KtTable		table;			/* passed to Go; strings palloc'd */
 	AttrNumber	key_attno;
-	AttrNumber	val_attno;
+	AttrNumber	val_attno;		/* 0 with format 'json' */
 	Oid			key_type;
 	Oid			val_type;
+	/* format 'json' (row.c) */
+	bool		json;
+	bool		key_io;			/* key neither text nor bytea: via its text form */
+	FmgrInfo	key_out;
+	FmgrInfo	key_in;
+	Oid			key_ioparam;
+	int32		key_typmod;
+	int			nvals;			/* value columns */
+	KtJsonCol  *vals;
+	const char **val_names;		/* their names and JSON categories, for Go */
+	char	   *val_cats;
 } KtTableInfo;
 
 extern void ktfdw_table_info(Relation rel, KtTableInfo *info);
 extern void ktfdw_options(List *defs, KtOptions *out);
 extern Datum ktfdw_bytes_datum(Oid type, const char *data, uint32 len);
 extern void ktfdw_datum_bytes(Datum d, const char **data, size_t *len);
+
+/* row.c: rows <-> KT key and value, formats 'plain' and 'json' */
+extern bool ktfdw_format_is_json(List *table_options);
+extern void ktfdw_json_columns(Relation rel, KtTableInfo *info, Form_pg_attribute *cols, int ncols);
+extern void ktfdw_key_bytes(KtTableInfo *info, Datum d, const char **data, size_t *len);
+extern Datum ktfdw_key_datum(KtTableInfo *info, const char *data, uint32 len);
+extern void ktfdw_row_bytes(KtTableInfo *info, TupleTableSlot *slot, const char **key, size_t *keylen,
+							const char **val, size_t *vallen);
+extern void ktfdw_fill_row(KtTableInfo *info, int natts, const char *key, uint32 keylen,
+						   const char *val, uint32 vallen, bool need_key, bool need_value,
+						   Datum *values, bool *isnull);
 
 /* plan.c */
 extern void ktfdw_GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);

@@ -111,6 +111,9 @@ typedef struct KtTablePlan
 	double		rows;			/* records seen by a recent full scan; < 0 unknown */
 } KtTablePlan;
 
+/* Format 'json' (row.c): length of a NULL column in ktfdw_json_decode's output. */
+#define KT_JSON_NULL 0xFFFFFFFFu
+
 /* Poll interval: no Go call blocks longer than this (DESIGN.md rule 7). */
 #define KT_POLL_MS 20
 

@@ -56,7 +56,8 @@ ktfdw_AddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 
 	ktfdw_table_info(target_relation, &info);
 	add_identity_var(root, rtindex, target_relation, info.key_attno, "kt_key");
-	add_identity_var(root, rtindex, target_relation, info.val_attno, "kt_value");
+	if (!info.json)				/* format 'json': no single value column */
+		add_identity_var(root, rtindex, target_relation, info.val_attno, "kt_value");
 }
 
 static const char *
@@ -206,33 +207,12 @@ finish(KtModifyState *m, int rc, KtStatus *st)
 	return rc;
 }
 
-/* The new row's key and value; NULLs are refused (KT stores neither). */
+/* The new row's key and value (row.c); NULLs are refused (KT stores neither). */
 static void
 new_row(KtModifyState *m, TupleTableSlot *slot, const char **key, size_t *keylen,
 		const char **val, size_t *vallen)
 {
-	bool		isnull;
-	Datum		d;
-
-	d = slot_getattr(slot, m->info.key_attno, &isnull);
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
-						m->info.table.key_col, m->info.table.rel_name),
-				 errdetail("The key column of a kt_fdw table is the KT record key, which cannot be null.")));
-	ktfdw_datum_bytes(d, key, keylen);
-
-	d = slot_getattr(slot, m->info.val_attno, &isnull);
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
-						NameStr(TupleDescAttr(slot->tts_tupleDescriptor, m->info.val_attno - 1)->attname),
-						m->info.table.rel_name),
-				 errdetail("A KT record always has a value; kt_fdw cannot store NULL."),
-				 errhint("Store an empty value ('') instead, or DELETE the row.")));
-	ktfdw_datum_bytes(d, val, vallen);
+	ktfdw_row_bytes(&m->info, slot, key, keylen, val, vallen);
 }
 
 TupleTableSlot *
@@ -338,7 +318,7 @@ ktfdw_ExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 	d = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
 	if (isnull)
 		elog(ERROR, "kt_fdw: row to update has a null key");
-	ktfdw_datum_bytes(d, &oldkey, &oldlen);
+	ktfdw_key_bytes(&m->info, d, &oldkey, &oldlen);
 	/* the value as read, for conflict_check */
 	if (AttributeNumberIsValid(m->val_junk))
 	{
@@ -375,7 +355,7 @@ ktfdw_ExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 	keyd = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
 	if (isnull)
 		elog(ERROR, "kt_fdw: row to delete has a null key");
-	ktfdw_datum_bytes(keyd, &key, &keylen);
+	ktfdw_key_bytes(&m->info, keyd, &key, &keylen);
 	/* The deleted row: for conflict_check and RETURNING. */
 	if (AttributeNumberIsValid(m->val_junk))
 		vald = ExecGetJunkAttribute(planSlot, m->val_junk, &valnull);
@@ -390,6 +370,11 @@ ktfdw_ExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 		slot->tts_isnull[i] = true;
 	slot->tts_values[m->info.key_attno - 1] = keyd;
 	slot->tts_isnull[m->info.key_attno - 1] = false;
+	if (m->info.json)
+	{
+		/* format 'json': DELETE ... RETURNING shows the key only */
+		return ExecStoreVirtualTuple(slot);
+	}
 	slot->tts_values[m->info.val_attno - 1] = vald;
 	slot->tts_isnull[m->info.val_attno - 1] = valnull;
 	return ExecStoreVirtualTuple(slot);

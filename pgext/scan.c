@@ -82,6 +82,8 @@ ktfdw_BeginForeignScan(ForeignScanState *node, int eflags)
 	s->exprs = ExecInitExprList(fs->fdw_exprs, (PlanState *) node);
 	s->need_key = intVal(list_nth(fs->fdw_private, KT_PRIV_NEED_KEY)) != 0;
 	s->need_value = intVal(list_nth(fs->fdw_private, KT_PRIV_NEED_VALUE)) != 0;
+	if (s->info.json)
+		s->need_value = true;	/* the planner only knows a value column */
 	s->spec.keys_only = !s->need_value;
 
 	s->on_reset.func = scan_on_reset;
@@ -252,19 +254,9 @@ ktfdw_IterateForeignScan(ForeignScanState *node)
 	val = next_field(s, &vallen);
 	s->row++;
 
-	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
-		slot->tts_isnull[i] = true;
 	/* Columns the query does not read stay NULL: no copy, no encoding check. */
-	if (s->need_key)
-	{
-		slot->tts_values[s->info.key_attno - 1] = ktfdw_bytes_datum(s->info.key_type, key, keylen);
-		slot->tts_isnull[s->info.key_attno - 1] = false;
-	}
-	if (s->need_value)
-	{
-		slot->tts_values[s->info.val_attno - 1] = ktfdw_bytes_datum(s->info.val_type, val, vallen);
-		slot->tts_isnull[s->info.val_attno - 1] = false;
-	}
+	ktfdw_fill_row(&s->info, slot->tts_tupleDescriptor->natts, key, keylen, val, vallen,
+				   s->need_key, s->need_value, slot->tts_values, slot->tts_isnull);
 	return ExecStoreVirtualTuple(slot);
 }
 

@@ -43,7 +43,8 @@ check_column_type(Relation rel, Form_pg_attribute att, const char *role)
 
 /*
  * Fill info for rel: its server and options, and its key (first) and value
- * (second) columns, which must be text or bytea.
+ * (second) columns, which must be text or bytea; with format 'json' the key
+ * column and every other column as a value column (row.c).
  */
 void
 ktfdw_table_info(Relation rel, KtTableInfo *info)
@@ -51,8 +52,9 @@ ktfdw_table_info(Relation rel, KtTableInfo *info)
 	ForeignTable *ft = GetForeignTable(RelationGetRelid(rel));
 	ForeignServer *srv = GetForeignServer(ft->serverid);
 	TupleDesc	desc = RelationGetDescr(rel);
-	Form_pg_attribute cols[2] = {NULL, NULL};
+	Form_pg_attribute *cols = palloc0(sizeof(Form_pg_attribute) * Max(desc->natts, 2));
 	int			ncols = 0;
+	bool		json = ktfdw_format_is_json(ft->options);
 
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -60,20 +62,25 @@ ktfdw_table_info(Relation rel, KtTableInfo *info)
 
 		if (att->attisdropped)
 			continue;
-		if (ncols < 2)
-			cols[ncols] = att;
-		ncols++;
+		cols[ncols++] = att;
 	}
-	if (ncols != 2)
+	if (json)
+	{
+		memset(info, 0, sizeof(*info));
+		ktfdw_json_columns(rel, info, cols, ncols);
+	}
+	else if (ncols != 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_COLUMN_NUMBER),
 				 errmsg("foreign table \"%s\" has %d columns, but a kt_fdw table has exactly two",
 						RelationGetRelationName(rel), ncols),
 				 errhint("Declare the table as (key text, value text); bytea works for either column.")));
-	check_column_type(rel, cols[0], "key");
-	check_column_type(rel, cols[1], "value");
-
-	memset(info, 0, sizeof(*info));
+	if (!json)
+	{
+		check_column_type(rel, cols[0], "key");
+		check_column_type(rel, cols[1], "value");
+		memset(info, 0, sizeof(*info));
+	}
 	info->table.server_oid = srv->serverid;
 	info->table.server_name = pstrdup(srv->servername);
 	ktfdw_options(srv->options, &info->table.server_opts);
@@ -81,10 +88,12 @@ ktfdw_table_info(Relation rel, KtTableInfo *info)
 	info->table.rel_name = pstrdup(RelationGetRelationName(rel));
 	info->table.key_col = pstrdup(NameStr(cols[0]->attname));
 	info->table.key_bytea = cols[0]->atttypid == BYTEAOID;
-	info->table.val_bytea = cols[1]->atttypid == BYTEAOID;
 	info->key_attno = cols[0]->attnum;
-	info->val_attno = cols[1]->attnum;
 	info->key_type = cols[0]->atttypid;
+	if (json)
+		return;
+	info->table.val_bytea = cols[1]->atttypid == BYTEAOID;
+	info->val_attno = cols[1]->attnum;
 	info->val_type = cols[1]->atttypid;
 }
 

@@ -1,0 +1,51 @@
+-- option format 'json': a key column of any type and any value columns,
+-- stored in KT as one JSON object per row (KT DB 0 through kt_test).
+\set SHOW_CONTEXT never
+DO $$ BEGIN DELETE FROM kt_test; END $$;
+CREATE FOREIGN TABLE rules_json (
+  id      int,
+  route   text,
+  rps     numeric,
+  enabled boolean,
+  tags    text[],
+  meta    jsonb,
+  until   timestamptz
+) SERVER kt_server OPTIONS (format 'json');
+SET timezone = 'UTC';
+INSERT INTO rules_json VALUES
+  (1, '/api', 10.5, true, '{a,"b c"}', '{"owner": "ops"}', '2030-01-01 00:00:00+00'),
+  (2, 'ü "日本"', NULL, false, '{}', NULL, NULL);
+SELECT * FROM rules_json ORDER BY id;
+-- what KT holds
+SELECT key, value FROM kt_test ORDER BY key;
+SELECT route, tags[2], meta->>'owner' FROM rules_json WHERE id = 1;
+UPDATE rules_json SET rps = rps * 2, tags = array_append(tags, 'x') WHERE id = 1;
+UPDATE rules_json SET id = 3 WHERE id = 2;
+SELECT id, rps, tags FROM rules_json ORDER BY id;
+SELECT key FROM kt_test ORDER BY key;
+DELETE FROM rules_json WHERE id = 3 RETURNING id;
+SELECT count(*) FROM rules_json;
+-- a KT value that is no JSON object
+INSERT INTO kt_test VALUES ('9', 'not json');
+SELECT * FROM rules_json WHERE id = 9;
+DELETE FROM kt_test WHERE key = '9';
+-- a field of the wrong type
+INSERT INTO kt_test VALUES ('8', '{"rps": "lots"}');
+SELECT * FROM rules_json;
+DELETE FROM kt_test WHERE key = '8';
+-- NULL key
+INSERT INTO rules_json (id) VALUES (NULL);
+-- only a key column
+CREATE FOREIGN TABLE only_key (k text) SERVER kt_server OPTIONS (format 'json');
+SELECT * FROM only_key;
+ALTER FOREIGN TABLE only_key OPTIONS (SET format 'yaml');
+DROP FOREIGN TABLE only_key;
+-- uuid keys, with a prefix
+CREATE FOREIGN TABLE sessions (sid uuid, user_name text) SERVER kt_server
+  OPTIONS (format 'json', prefix 'sess:');
+INSERT INTO sessions VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'ann');
+SELECT * FROM sessions;
+SELECT key, value FROM kt_test;
+DELETE FROM sessions;
+DROP FOREIGN TABLE sessions;
+DROP FOREIGN TABLE rules_json;
