@@ -82,6 +82,7 @@ extern void ktfdw_datum_bytes(Datum d, const char **data, size_t *len);
 
 /* row.c: rows <-> KT key and value, formats 'plain' and 'json' */
 extern bool ktfdw_format_is_json(List *table_options);
+extern Oid	ktfdw_key_eq_operator(Oid key_type);
 extern void ktfdw_json_columns(Relation rel, KtTableInfo *info, Form_pg_attribute *cols, int ncols);
 extern void ktfdw_key_bytes(KtTableInfo *info, Datum d, const char **data, size_t *len);
 extern Datum ktfdw_key_datum(KtTableInfo *info, const char *data, uint32 len);

@@ -147,7 +147,7 @@ key_equality_value(PlannerInfo *root, Expr *clause, RelOptInfo *baserel,
 	OpExpr	   *op = (OpExpr *) clause;
 	Node	   *l,
 			   *r;
-	Oid			eq = key_type == TEXTOID ? TextEqualOperator : ByteaEqualOperator;
+	Oid			eq = ktfdw_key_eq_operator(key_type);
 
 	if (!IsA(clause, OpExpr) || list_length(op->args) != 2 || op->opno != eq)
 		return NULL;
@@ -194,7 +194,7 @@ static Expr *
 key_in_array(Expr *clause, RelOptInfo *baserel, KtPlanInfo *pi)
 {
 	ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) clause;
-	Oid			eq = pi->key_type == TEXTOID ? TextEqualOperator : ByteaEqualOperator;
+	Oid			eq = ktfdw_key_eq_operator(pi->key_type);
 
 	if (!IsA(clause, ScalarArrayOpExpr) || !sa->useOr || sa->opno != eq ||
 		list_length(sa->args) != 2)

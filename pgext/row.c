@@ -12,11 +12,13 @@
 
 #include <stdlib.h>
 
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 /* Is the table's option format 'json'? (The validator checked the value.) */
 bool
@@ -116,6 +118,30 @@ ktfdw_json_columns(Relation rel, KtTableInfo *info, Form_pg_attribute *cols, int
 		info->val_names[i] = pstrdup(NameStr(att->attname));
 		info->val_cats[i] = json_category(att->atttypid);
 	}
+}
+
+/*
+ * The equality operator of key conditions that become KT lookups: text and
+ * bytea, and key types whose equality is the equality of their text form
+ * (format 'json'); InvalidOid for others (their conditions stay filters).
+ */
+Oid
+ktfdw_key_eq_operator(Oid key_type)
+{
+	switch (key_type)
+	{
+		case TEXTOID:
+			return TextEqualOperator;
+		case BYTEAOID:
+			return ByteaEqualOperator;
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case UUIDOID:
+			return lookup_type_cache(key_type, TYPECACHE_EQ_OPR)->eq_opr;
+	}
+	return InvalidOid;
 }
 
 /* The KT key (without prefix) of a key column value. */

@@ -105,7 +105,7 @@ eval_value(ForeignScanState *node, KtScanState *s, int i, const char **data, siz
 
 	if (isnull)
 		return false;
-	ktfdw_datum_bytes(d, data, len);
+	ktfdw_key_bytes(&s->info, d, data, len);
 	return true;
 }
 
@@ -137,7 +137,7 @@ eval_keys(ForeignScanState *node, KtScanState *s)
 	{
 		if (nulls[i])
 			continue;
-		ktfdw_datum_bytes(elems[i], &keys[s->spec.nkeys], &klens[s->spec.nkeys]);
+		ktfdw_key_bytes(&s->info, elems[i], &keys[s->spec.nkeys], &klens[s->spec.nkeys]);
 		s->spec.nkeys++;
 	}
 	s->spec.keys = keys;
