@@ -18,6 +18,7 @@ import (
 //     call grows with the database and the server's timeout still fits),
 //     keeping only the sample in memory.
 //
+// A table with the prefix option samples the keys under its prefix only.
 // It samples what KT holds, not the writes buffered in the transaction.
 type Analyze struct {
 	op    *Op
@@ -44,6 +45,9 @@ func StartAnalyze(be *Backend, t Table, targrows int) (*Analyze, *Status) {
 }
 
 func (a *Analyze) run(ctx context.Context, t Table, r Remote, targrows int, rng *rand.Rand) *Status {
+	if len(t.Prefix) > 0 {
+		return a.samplePrefix(ctx, t, r, targrows, rng)
+	}
 	if st := call(ctx, t.opContext("status"), func(ctx context.Context) error {
 		var err error
 		a.total, err = r.Count(ctx, t.DB)
@@ -57,6 +61,43 @@ func (a *Analyze) run(ctx context.Context, t Table, r Remote, targrows int, rng 
 	return a.sampleKeys(ctx, t, r, targrows, rng)
 }
 
+// samplePrefix samples a table with the prefix option: its records are the
+// KT keys under the prefix, so their number is the row count (KT's status
+// counts the whole database), and the rows' keys lose the prefix.
+func (a *Analyze) samplePrefix(ctx context.Context, t Table, r Remote, targrows int, rng *rand.Rand) *Status {
+	var keys [][]byte
+	if st := call(ctx, t.opContext("match_prefix"), func(ctx context.Context) error {
+		var err error
+		keys, err = prefixKeys(ctx, r, t.DB, t.Prefix)
+		return err
+	}); st != nil {
+		return st
+	}
+	a.total = int64(len(keys))
+	if st := a.fetchSample(ctx, t, r, Reservoir(keys, targrows, rng)); st != nil {
+		return st
+	}
+	for i := range a.rows {
+		a.rows[i].Key = t.localKey(a.rows[i].Key)
+	}
+	return nil
+}
+
+// prefixKeys lists the keys of db under prefix.
+func prefixKeys(ctx context.Context, r Remote, db string, prefix []byte) ([][]byte, error) {
+	if sr, ok := r.(ScanRemote); ok {
+		return sr.MatchPrefix(ctx, db, prefix, -1)
+	}
+	all, err := r.AllKeys(ctx, db)
+	var keys [][]byte
+	for _, k := range all {
+		if bytes.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	return keys, err
+}
+
 // sampleKeys samples the key list, then fetches the sampled records.
 func (a *Analyze) sampleKeys(ctx context.Context, t Table, r Remote, targrows int, rng *rand.Rand) *Status {
 	var keys [][]byte
@@ -67,7 +108,11 @@ func (a *Analyze) sampleKeys(ctx context.Context, t Table, r Remote, targrows in
 	}); st != nil {
 		return st
 	}
-	sample := Reservoir(keys, targrows, rng)
+	return a.fetchSample(ctx, t, r, Reservoir(keys, targrows, rng))
+}
+
+// fetchSample reads the records of the sampled keys.
+func (a *Analyze) fetchSample(ctx context.Context, t Table, r Remote, sample [][]byte) *Status {
 	for i := 0; i < len(sample); i += ScanBatch {
 		chunk := sample[i:min(i+ScanBatch, len(sample))]
 		var recs []Record

@@ -107,3 +107,29 @@ func TestAnalyzeStreamsLargeDatabases(t *testing.T) {
 	assert.Equal(t, 0, f.count("get_bulk"))
 	assert.Equal(t, 3, f.count("cur_get_batch"), "2500 records in batches of 1000")
 }
+
+func TestAnalyzePrefixTable(t *testing.T) {
+	f := newFake()
+	for i := 0; i < 50; i++ {
+		f.put("0", fmt.Sprintf("p:%02d", i), fmt.Sprintf("v%02d", i))
+	}
+	for i := 0; i < 30; i++ {
+		f.put("0", fmt.Sprintf("q:%02d", i), "other table")
+	}
+	tbl := testTable("0")
+	tbl.Prefix = []byte("p:")
+	a, st := StartAnalyze(newTestBackend(f), tbl, 20)
+	require.Nil(t, st)
+	defer a.Close()
+	finished, st := a.Wait(10 * time.Second)
+	require.True(t, finished)
+	require.Nil(t, st)
+
+	assert.EqualValues(t, 50, a.TotalRows(), "the rows under the prefix, not the whole database")
+	require.Len(t, a.Rows(), 20)
+	for _, r := range a.Rows() {
+		assert.Len(t, r.Key, 2, "key %q keeps its prefix", r.Key)
+		assert.Equal(t, "v"+string(r.Key), string(r.Value))
+	}
+	assert.Equal(t, 0, f.count("status"))
+}

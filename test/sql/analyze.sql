@@ -22,6 +22,18 @@ SELECT plan_rows($$SELECT * FROM kt_test WHERE value = 'v1'$$);
 SELECT plan_rows($$SELECT * FROM kt_test WHERE value <> 'v1'$$);
 DROP FUNCTION plan_rows(text);
 
+-- a table with the prefix option (in the same KT database as kt_test): its
+-- own rows only, their keys without the prefix
+CREATE FOREIGN TABLE kt_pre (key text, value text) SERVER kt_server
+  OPTIONS (prefix 'pre:');
+INSERT INTO kt_pre SELECT 'p' || g, 'x' FROM generate_series(1, 40) g;
+ANALYZE kt_pre;
+SELECT reltuples FROM pg_class WHERE relname = 'kt_pre';
+SELECT n_distinct, histogram_bounds::text LIKE '%pre:%' AS prefixed
+  FROM pg_stats WHERE tablename = 'kt_pre' AND attname = 'key';
+DELETE FROM kt_pre;
+DROP FOREIGN TABLE kt_pre;
+
 -- a sample smaller than the table (statistics target 1: 300 rows)
 INSERT INTO kt_bin SELECT int4send(g), int4send(g % 7) FROM generate_series(1, 2000) g;
 ALTER FOREIGN TABLE kt_bin ALTER COLUMN value SET STATISTICS 1;
