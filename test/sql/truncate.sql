@@ -94,6 +94,21 @@ TRUNCATE kt_test, kt_ro;
 SELECT * FROM kt_test ORDER BY key;
 DROP FOREIGN TABLE kt_ro;
 
+-- a table with the prefix option truncates only the keys under its prefix
+CREATE FOREIGN TABLE kt_pre (key text, value text) SERVER kt_server
+  OPTIONS (prefix 'pre:');
+INSERT INTO kt_pre VALUES ('inside', 'x'), ('inside2', 'y');
+SELECT * FROM kt_test ORDER BY key;
+BEGIN;
+TRUNCATE kt_pre;
+SELECT * FROM kt_test ORDER BY key;
+SELECT count(*) FROM kt_pre;
+INSERT INTO kt_pre VALUES ('inside2', 'again');
+COMMIT;
+SELECT * FROM kt_test ORDER BY key;
+DELETE FROM kt_pre;
+DROP FOREIGN TABLE kt_pre;
+
 -- PREPARE TRANSACTION after a TRUNCATE is refused like after any KT write
 BEGIN;
 TRUNCATE kt_test;
