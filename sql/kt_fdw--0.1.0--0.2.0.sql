@@ -58,7 +58,8 @@ LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 -- TRIGGER passes them): the foreign table (schema-qualify it if the writers'
 -- search_path may differ), optionally the key column ('' or absent: the
 -- single-column primary key) and the value column (absent: the whole row as
--- a JSON object, to_jsonb(row)::text). KT key = the key column's text form;
+-- a JSON object, to_jsonb(row)::text; a format 'json' foreign table takes
+-- the row's columns by name). KT key = the key column's text form;
 -- a row whose key or value is NULL has no KT record. Writes go through the
 -- foreign table, so they are buffered and applied at COMMIT (ROLLBACK sends
 -- nothing). Fire it AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW, and
@@ -80,6 +81,7 @@ DECLARE
   new_key   text;
   new_val   text;
   n         bigint;
+  is_json   bool;
 BEGIN
   IF TG_WHEN <> 'AFTER' THEN
     RAISE EXCEPTION 'kt_fdw_sync must be fired AFTER the change (trigger "%" on "%" is %)',
@@ -151,6 +153,14 @@ BEGIN
     INTO ft_key, ft_key_t, ft_val, ft_val_t
     FROM pg_catalog.pg_attribute a
    WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped;
+  -- a format 'json' target takes the source's columns by name instead
+  SELECT 'format=json' = ANY (ft.ftoptions) INTO is_json
+    FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = target;
+  IF is_json AND val_col IS NOT NULL THEN
+    RAISE EXCEPTION 'kt_fdw_sync: "%" has format ''json'', which takes the columns of "%" by name', target, TG_TABLE_NAME
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Leave out the value column argument.';
+  END IF;
 
   -- the KT records of the old and the new row (NULL key or value: none)
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
@@ -158,7 +168,9 @@ BEGIN
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     EXECUTE pg_catalog.format('SELECT ($1).%I::text', key_col) INTO new_key USING NEW;
-    IF val_col IS NULL THEN
+    IF is_json THEN
+      new_val := (pg_catalog.to_jsonb(NEW) || pg_catalog.jsonb_build_object(ft_key, new_key))::text;
+    ELSIF val_col IS NULL THEN
       new_val := pg_catalog.to_jsonb(NEW)::text;
     ELSE
       EXECUTE pg_catalog.format('SELECT ($1).%I::text', val_col) INTO new_val USING NEW;
@@ -169,7 +181,13 @@ BEGIN
     EXECUTE pg_catalog.format('DELETE FROM %s WHERE %I = $1::%s', target, ft_key, ft_key_t)
       USING old_key;
   END IF;
-  IF new_key IS NOT NULL AND new_val IS NOT NULL THEN
+  IF new_key IS NOT NULL AND is_json THEN
+    EXECUTE pg_catalog.format('DELETE FROM %s WHERE %I = $1::%s', target, ft_key, ft_key_t)
+      USING new_key;
+    EXECUTE pg_catalog.format('INSERT INTO %s SELECT * FROM pg_catalog.jsonb_populate_record(NULL::%s, $1::jsonb)',
+                              target, target)
+      USING new_val;
+  ELSIF new_key IS NOT NULL AND new_val IS NOT NULL THEN
     EXECUTE pg_catalog.format('UPDATE %s SET %I = $2::%s WHERE %I = $1::%s',
                               target, ft_val, ft_val_t, ft_key, ft_key_t)
       USING new_key, new_val;

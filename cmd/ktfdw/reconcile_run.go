@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
@@ -294,7 +295,11 @@ func (r *reconciler) settle(ctx context.Context, tx pgx.Tx, keys []string, desir
 		}
 	}
 	if len(insK) > 0 {
-		if _, err := tx.Exec(ctx, r.spec.insertSQL(), insK, insV); err != nil {
+		args := []any{insK, insV}
+		if r.spec.FTJSON {
+			args = []any{"[" + strings.Join(insV, ",") + "]"}
+		}
+		if _, err := tx.Exec(ctx, r.spec.insertSQL(), args...); err != nil {
 			return errors.Wrap(err, "repairing (insert)")
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
@@ -23,9 +24,15 @@ type syncSpec struct {
 	FTKeyType string
 	FTVal     string // and its value column
 	FTValType string
+	// FTJSON: the foreign table has format 'json'; the value compared is
+	// then the row as that table reads it (to_jsonb of its row type), as
+	// kt_fdw_sync writes it: the source's columns by name.
+	FTJSON bool
 }
 
 func quoteIdent(s string) string { return pgx.Identifier{s}.Sanitize() }
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // resolveSpec fills the spec from the command line, and what it leaves out
 // from the source's kt_fdw_sync trigger (its arguments) or the primary key.
@@ -79,13 +86,17 @@ SELECT (array_agg(a.attname ORDER BY a.attnum))[1], (array_agg(format_type(a.att
        (array_agg(a.attname ORDER BY a.attnum))[2], (array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum))[2],
        EXISTS (SELECT 1 FROM pg_foreign_table ft JOIN pg_foreign_server s ON s.oid = ft.ftserver
                  JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw JOIN pg_proc h ON h.oid = w.fdwhandler
-                WHERE ft.ftrelid = $1::regclass AND h.proname = 'kt_fdw_handler')
+                WHERE ft.ftrelid = $1::regclass AND h.proname = 'kt_fdw_handler'),
+       coalesce((SELECT 'format=json' = ANY (ftoptions) FROM pg_foreign_table WHERE ftrelid = $1::regclass), false)
   FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
-		s.Target).Scan(&s.FTKey, &s.FTKeyType, &s.FTVal, &s.FTValType, &isKT); err != nil {
+		s.Target).Scan(&s.FTKey, &s.FTKeyType, &s.FTVal, &s.FTValType, &isKT, &s.FTJSON); err != nil {
 		return nil, errors.Wrapf(err, "columns of %s", s.Target)
 	}
 	if !isKT {
 		return nil, errors.Newf("%s is not a kt_fdw foreign table", s.Target)
+	}
+	if s.FTJSON && valueCol != "" {
+		return nil, errors.Newf("%s has format 'json', which takes the source's columns by name: leave out -value", s.Target)
 	}
 	return s, nil
 }
@@ -152,6 +163,11 @@ func (s *syncSpec) sourceColumns() string {
 		val = fmt.Sprintf("s.%s::text", quoteIdent(s.ValueCol))
 	}
 	key := fmt.Sprintf("s.%s", quoteIdent(s.KeyCol))
+	if s.FTJSON {
+		// the source row as the json table would read it back
+		return fmt.Sprintf("%s::text, %s::text::%s::text, to_jsonb(jsonb_populate_record(NULL::%s, to_jsonb(s) || jsonb_build_object(%s, %s::text)))::text",
+			key, key, s.FTKeyType, s.Target, quoteLiteral(s.FTKey), key)
+	}
 	return fmt.Sprintf("%s::text, %s::text::%s::text, (%s)::%s::text", key, key, s.FTKeyType, val, s.FTValType)
 }
 
@@ -187,6 +203,10 @@ func (s *syncSpec) sourceByKTKeysSQL() string {
 // ktByKeysSQL reads the foreign table's records for KT keys ($1 text[]):
 // one get_bulk per 1,000 keys.
 func (s *syncSpec) ktByKeysSQL() string {
+	if s.FTJSON {
+		return fmt.Sprintf(`SELECT t.%s::text, to_jsonb(t)::text FROM %s t WHERE t.%s = ANY ($1::text[]::%s[])`,
+			quoteIdent(s.FTKey), s.Target, quoteIdent(s.FTKey), s.FTKeyType)
+	}
 	return fmt.Sprintf(`SELECT %s::text, %s::text FROM %s WHERE %s = ANY ($1::text[]::%s[])`,
 		quoteIdent(s.FTKey), quoteIdent(s.FTVal), s.Target, quoteIdent(s.FTKey), s.FTKeyType)
 }
@@ -200,7 +220,12 @@ func (s *syncSpec) deleteSQL() string {
 	return fmt.Sprintf(`DELETE FROM %s WHERE %s = ANY ($1::text[]::%s[])`, s.Target, quoteIdent(s.FTKey), s.FTKeyType)
 }
 
+// insertSQL inserts the desired records: $1 keys and $2 values (text[]);
+// for a json table $1 is a JSON array of the desired rows.
 func (s *syncSpec) insertSQL() string {
+	if s.FTJSON {
+		return fmt.Sprintf(`INSERT INTO %s SELECT * FROM jsonb_populate_recordset(NULL::%s, $1::jsonb)`, s.Target, s.Target)
+	}
 	return fmt.Sprintf(`INSERT INTO %s (%s, %s) SELECT k::%s, v::%s FROM unnest($1::text[], $2::text[]) AS u(k, v)`,
 		s.Target, quoteIdent(s.FTKey), quoteIdent(s.FTVal), s.FTKeyType, s.FTValType)
 }

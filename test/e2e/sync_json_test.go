@@ -89,3 +89,39 @@ SELECT count(*) FROM limits l JOIN limits_typed k USING (id)
 	require.NoError(t, e.conn.QueryRow(ctx(t), "SELECT sum(rps * 2)::float8 FROM limits_typed WHERE enabled").Scan(&sum))
 	assert.Equal(t, 5.0, sum)
 }
+
+// kt_fdw_sync into a format 'json' table with a prefix (the source's
+// columns by name), and reconcile of that namespace: drift inside the
+// prefix is found and repaired exactly, keys outside it are not touched.
+func TestSyncAndReconcileJSONTarget(t *testing.T) {
+	e := newEnv(t)
+	e.exec("CREATE FOREIGN TABLE limits_kt (id int, route text, rps numeric, until timestamptz) SERVER kt OPTIONS (format 'json', prefix 'lim/')")
+	e.exec("CREATE TABLE limits (id int PRIMARY KEY, route text NOT NULL, rps numeric, until timestamptz, note text)")
+	e.exec("CREATE TRIGGER s AFTER INSERT OR UPDATE OR DELETE ON limits FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync('limits_kt')")
+	e.exec(`INSERT INTO limits SELECT i, '/r/' || i, i * 1.50, '2030-01-01'::timestamptz + i * interval '1 hour', 'local only'
+  FROM generate_series(1, 40) i`)
+	e.exec("UPDATE limits SET id = 41 WHERE id = 40")
+	v, ok := e.ktGet("lim/41")
+	require.True(t, ok)
+	assert.Equal(t, `{"route": "/r/40", "rps": 60.00, "until": "2030-01-02T16:00:00+00:00"}`, v)
+	_, ok = e.ktGet("lim/40")
+	assert.False(t, ok)
+
+	clean := e.reconcile("-source", "limits")
+	require.Equal(t, 0, clean.exit, clean.stdout+clean.stderr)
+	assert.Equal(t, 40, clean.ktKeys)
+
+	require.NoError(t, e.kt.Remove(ctx(t), "", []byte("lim/3")))
+	e.ktSet("lim/4", `{"route": "/r/4", "rps": 999}`)
+	e.ktSet("lim/999", `{"route": "/gone"}`)
+	e.ktSet("other/1", "not mine")
+	r := e.reconcile("-source", "limits", "-repair")
+	require.Equal(t, 0, r.exit, r.stdout+r.stderr)
+	assert.Equal(t, []int{1, 1, 1, 3}, []int{r.missing, r.extra, r.differing, r.repaired}, r.stdout)
+	v, _ = e.ktGet("lim/4")
+	assert.Equal(t, `{"route": "/r/4", "rps": 6.00, "until": "2030-01-01T04:00:00+00:00"}`, v)
+	v, _ = e.ktGet("other/1")
+	assert.Equal(t, "not mine", v)
+	again := e.reconcile("-source", "limits")
+	assert.Equal(t, 0, again.exit, again.stdout)
+}

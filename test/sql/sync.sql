@@ -86,3 +86,23 @@ CREATE TRIGGER t AFTER INSERT ON nopk FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync(
 INSERT INTO nopk VALUES ('a', 'b');
 DROP TABLE nopk;
 SELECT count(*) FROM kt_test;
+
+-- a format 'json' target takes the row's columns by name
+CREATE FOREIGN TABLE limits_typed (id int, route text, rps numeric) SERVER kt_server
+  OPTIONS (format 'json', prefix 'lim:');
+CREATE TABLE limits (id int PRIMARY KEY, route text, rps numeric, note text);
+CREATE TRIGGER limits_sync AFTER INSERT OR UPDATE OR DELETE ON limits
+  FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync('limits_typed');
+INSERT INTO limits VALUES (1, '/a', 1.5, 'not in KT'), (2, '/b', NULL, NULL);
+UPDATE limits SET id = 3, rps = 7 WHERE id = 2;
+SELECT * FROM limits_typed ORDER BY id;
+SELECT key, value FROM kt_test ORDER BY key;
+DELETE FROM limits WHERE id = 1;
+SELECT * FROM limits_typed ORDER BY id;
+DROP TRIGGER limits_sync ON limits;
+CREATE TRIGGER limits_sync AFTER INSERT ON limits
+  FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync('limits_typed', 'id', 'route');
+INSERT INTO limits VALUES (4, '/d');
+DROP TABLE limits;
+DELETE FROM limits_typed;
+DROP FOREIGN TABLE limits_typed;
