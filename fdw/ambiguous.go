@@ -7,6 +7,7 @@ import (
 	"github.com/cockroachdb/errors"
 
 	"github.com/kt-fdw/kt_fdw/kt"
+	"github.com/kt-fdw/kt_fdw/kt/ktscript"
 )
 
 // A commit-time write whose connection broke, or whose reply was garbage, or
@@ -19,7 +20,12 @@ import (
 // A KT that restarts within the timeout is thus ridden out. Timeouts are not
 // retried (a stalled server may still apply the first request; sending more
 // would only pile up), and a cancel stops the loop at once.
-var commitWrites = map[string]bool{"set_bulk": true, "remove_bulk": true, "clear": true}
+//
+// The atomic apply (ktfdwapply, apply.go) is one of these writes: its
+// records are final states too, and a retry whose conflict checks fail only
+// on keys that already hold the chunk's final states found its own earlier
+// attempt, which applyChunk counts as success.
+var commitWrites = map[string]bool{"set_bulk": true, "remove_bulk": true, "clear": true, ktscript.ProcApply: true}
 
 const (
 	ambiguousBackoffMin = 20 * time.Millisecond
@@ -39,10 +45,21 @@ func ambiguous(err error) bool {
 	return false
 }
 
-// retryUntilDefinite retries fn while its outcome stays unknown; it returns
-// the last error (nil once an attempt succeeded) and the attempts made.
+// stillUnknown: once an attempt may have been applied, a later failure
+// keeps the outcome unknown unless it is a definite answer (success, or an
+// error reply) or a timeout (not retried, see above).
+func stillUnknown(err error) bool {
+	return ambiguous(err) || Classify(err) == FailConnect
+}
+
+// retryUntilDefinite retries fn while its outcome stays unknown: call has
+// seen an attempt that may have been applied (ambiguous), and err is the
+// latest attempt's failure. A refusal after that (KT restarting) leaves the
+// outcome unknown too: the earlier attempt may have been applied before KT
+// went down. It returns the last error (nil once an attempt succeeded) and
+// the attempts made.
 func retryUntilDefinite(ctx context.Context, oc OpContext, start time.Time, err error, fn func(ctx context.Context) error) (error, int) {
-	if !commitWrites[oc.Op] || !ambiguous(err) {
+	if !commitWrites[oc.Op] || !stillUnknown(err) {
 		return err, 0
 	}
 	window := oc.Timeout
@@ -66,8 +83,7 @@ func retryUntilDefinite(ctx context.Context, oc OpContext, start time.Time, err 
 		backoff = min(2*backoff, ambiguousBackoffMax)
 		attempts++
 		err = withTimeout(ctx, oc.Timeout, fn)
-		// once unknown, a refusal (server restarting) keeps it unknown
-		if err == nil || !(ambiguous(err) || Classify(err) == FailConnect) {
+		if err == nil || !stillUnknown(err) {
 			return err, attempts
 		}
 	}

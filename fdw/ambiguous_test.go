@@ -36,6 +36,8 @@ func TestCommitWriteRetriedUntilDefinite(t *testing.T) {
 	}{
 		{"broken twice, then restarted KT refuses, then applies", "set_bulk", []error{errBroken, errBroken, errMaybeSent, errRefused, errRefused}, true, 6},
 		{"malformed reply then ok", "clear", []error{errGarbage}, true, 2},
+		{"broken, then plain refusals while KT restarts, then applies", "remove_bulk", []error{errBroken, errRefused, errRefused}, true, 4},
+		{"the atomic apply is a commit write", "ktfdwapply", []error{errGarbage, errBroken, errMaybeSent}, true, 4},
 		{"plain refusal is definite: not retried", "set_bulk", []error{errRefused}, false, 1},
 		{"server error is definite", "set_bulk", []error{errServer}, false, 1},
 		{"reads are not retried beyond call's one", "get_bulk", []error{errBroken, errBroken}, false, 2},

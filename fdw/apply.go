@@ -222,42 +222,36 @@ func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []
 	return nil, false
 }
 
-// applyChunk makes one ktfdwapply call. A connection that broke, or a reply
-// that made no sense, leaves the outcome unknown, so the call is retried once
-// on a fresh connection: writing final states twice is harmless, and if the
-// first call had been applied, the retry's checks fail on exactly the keys
-// that now hold this chunk's final states, which counts as success. (A
-// timeout is not retried: the server may still be working on the call.)
+// applyChunk makes one ktfdwapply call through call (call.go), so a chunk
+// whose outcome is unknown (connection broken after sending, garbage reply,
+// refusal right after a pooled connection died) is retried on the same host
+// until an attempt gets a definite answer, within the server's timeout
+// (ambiguous.go), like set_bulk and remove_bulk: writing final states twice
+// is harmless. If an earlier attempt had been applied, a retry's conflict
+// checks fail on exactly the keys that now hold this chunk's final states,
+// which counts as success. (A timeout is not retried: the server may still
+// be working on the call.)
 func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktscript.Request, chunk []applyItem, index, total int) (st *Status, refused bool) {
 	oc := t.opContext(ktscript.ProcApply)
 	pairs := req.Pairs()
 	var rep ktscript.Reply
-	attempt := func(ctx context.Context) error {
+	err, attempts := callErr(ctx, oc, func(ctx context.Context) error {
 		out, err := ar.ApplyScript(ctx, pairs)
 		if err != nil {
 			return err
 		}
 		rep, err = ktscript.DecodeReply(out)
 		return err
-	}
-	err := withTimeout(ctx, oc.Timeout, attempt)
-	retried := false
-	if err != nil && ctx.Err() == nil && (Classify(err) == FailBroken || Classify(err) == FailProtocol) {
-		retried = true
-		err = withTimeout(ctx, oc.Timeout, attempt)
-	}
+	})
 	if err != nil {
 		forgetProbe(r)
-		if ctx.Err() != nil && Classify(err) != FailConnect {
-			return KTStatus(oc, context.Canceled), false
-		}
-		return KTStatus(oc, err), Classify(err) == FailServer
+		return callStatus(ctx, oc, err), Classify(err) == FailServer
 	}
 	switch rep.Status {
 	case ktscript.StatusOK:
 		return nil, false
 	case ktscript.StatusConflict:
-		if retried && ownWrites(rep.Conflicts, chunk) {
+		if attempts > 1 && ownWrites(rep.Conflicts, req.Writes) {
 			return nil, false
 		}
 		return conflictStatus(t, rep.Conflicts, chunk, index, total), false
@@ -267,16 +261,18 @@ func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktsc
 }
 
 // ownWrites reports whether every conflicting key holds the final state the
-// chunk writes (the conflicts are this transaction's own earlier attempt).
-func ownWrites(conflicts []ktscript.Conflict, chunk []applyItem) bool {
-	writes := map[string]*ktscript.Write{}
-	for _, it := range chunk {
-		if it.write != nil {
-			writes[string(it.key)] = it.write
-		}
+// request writes (the conflicts are this transaction's own earlier attempt).
+// A check-only request (no writes) never found its own writes.
+func ownWrites(conflicts []ktscript.Conflict, writes []ktscript.Write) bool {
+	if len(conflicts) == 0 || len(writes) == 0 {
+		return false
+	}
+	byKey := make(map[string]*ktscript.Write, len(writes))
+	for i := range writes {
+		byKey[string(writes[i].Key)] = &writes[i]
 	}
 	for _, c := range conflicts {
-		w := writes[string(c.Key)]
+		w := byKey[string(c.Key)]
 		if w == nil {
 			return false
 		}

@@ -8,30 +8,46 @@ import (
 // call runs one KT operation under the server's timeout and retries it once
 // when a pooled connection turned out to be broken (the KT server restarted).
 // Every operation the FDW sends is idempotent (get, get_bulk, match_prefix,
-// set_bulk, remove_bulk), so the retry cannot apply anything twice.
+// set_bulk, remove_bulk, ktfdwapply), so the retry cannot apply anything
+// twice. A commit write whose outcome stays unknown is retried further
+// (ambiguous.go).
 func call(ctx context.Context, oc OpContext, fn func(ctx context.Context) error) *Status {
+	if err, _ := callErr(ctx, oc, fn); err != nil {
+		return callStatus(ctx, oc, err)
+	}
+	return nil
+}
+
+// callErr is call returning the last attempt's error itself (nil once one
+// succeeded) and how many attempts were made.
+func callErr(ctx context.Context, oc OpContext, fn func(ctx context.Context) error) (error, int) {
 	ctx = withWritePin(ctx) // a write's retry stays on its host (failover.go)
 	start := time.Now()
 	err := withTimeout(ctx, oc.Timeout, fn)
 	attempts := 1
+	// unknown: some attempt may have been applied although it failed
+	unknown := err != nil && ambiguous(err)
 	if err != nil && Classify(err) == FailBroken && ctx.Err() == nil {
 		err = withTimeout(ctx, oc.Timeout, fn)
 		attempts++
+		unknown = unknown || (err != nil && ambiguous(err))
 	}
-	if err != nil && ctx.Err() == nil {
+	if err != nil && unknown && ctx.Err() == nil {
 		var more int
 		err, more = retryUntilDefinite(ctx, oc, start, err, fn) // ambiguous.go
 		attempts += more
 	}
 	countCall(oc, attempts, err != nil && ctx.Err() == nil)
-	if err != nil {
-		if ctx.Err() != nil && Classify(err) != FailConnect {
-			// Our own cancel (abort, rescan, release): say so, not "timed out".
-			return KTStatus(oc, context.Canceled)
-		}
-		return KTStatus(oc, err)
+	return err, attempts
+}
+
+// callStatus is the Postgres error for a failed call.
+func callStatus(ctx context.Context, oc OpContext, err error) *Status {
+	if ctx.Err() != nil && Classify(err) != FailConnect {
+		// Our own cancel (abort, rescan, release): say so, not "timed out".
+		return KTStatus(oc, context.Canceled)
 	}
-	return nil
+	return KTStatus(oc, err)
 }
 
 func withTimeout(ctx context.Context, d time.Duration, fn func(ctx context.Context) error) error {
