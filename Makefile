@@ -16,7 +16,11 @@ PG_SHAREDIR := $(shell $(PG_CONFIG) --sharedir)
 # is off so SIGURG (Postgres' latch wakeup) stays blockable for Go threads.
 EXT_CFLAGS := -I$(PG_INCLUDEDIR_SERVER) -O2 -fno-strict-aliasing -fwrapv -fexcess-precision=standard
 EXT_LDFLAGS := -Wl,--unresolved-symbols=ignore-all
-GO_LDFLAGS := -X runtime.godebugDefault=asyncpreemptoff=1 \
+# exportsMapHash: Go's build cache ignores the version script's contents, so
+# its hash goes into the ldflags (part of the cache key): an edit relinks.
+EXPORTS_MAP_HASH = $(shell sha256sum pgext/exports.map | cut -c1-16)
+GO_LDFLAGS = -X runtime.godebugDefault=asyncpreemptoff=1 \
+	-X main.exportsMapHash=$(EXPORTS_MAP_HASH) \
 	-extldflags '-Wl,--version-script=$(CURDIR)/pgext/exports.map'
 GO_SOURCES := $(shell find pgext fdw kt -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
