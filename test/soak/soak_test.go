@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,8 @@ var (
 	soakClients  = flag.Int("soak-clients", 8, "pgbench clients")
 	soakRestarts = flag.Int("soak-restarts", 3, "KT restarts during the soak")
 	soakRate     = flag.Int("soak-rate", 400, "pgbench transactions per second over all clients (0 = as fast as possible; the machine is shared)")
+	soakApply    = flag.String("soak-apply", "atomic", "commit apply: 'atomic' (dev server with kt_fdw's procedures, ktfdwapply) or 'bulk' (dev server without them, set_bulk/remove_bulk)")
+	soakCheck    = flag.Bool("soak-conflict-check", false, "run with conflict_check 'on'")
 )
 
 // One pgbench transaction: a trigger-synced write (upsert or delete of a
@@ -41,7 +44,7 @@ var (
 // ends the pgbench run, which the test then restarts.
 const setupSQL = `
 CREATE EXTENSION kt_fdw;
-CREATE SERVER kt FOREIGN DATA WRAPPER kt_fdw OPTIONS (host '127.0.0.1', port '%d', timeout '2s', connect_timeout '1s');
+CREATE SERVER kt FOREIGN DATA WRAPPER kt_fdw OPTIONS (host '127.0.0.1', port '%d', timeout '2s', connect_timeout '1s', apply '%s', conflict_check '%s');
 CREATE USER MAPPING FOR PUBLIC SERVER kt;
 CREATE FOREIGN TABLE kv (key text, value text) SERVER kt;
 CREATE TABLE rules (name text PRIMARY KEY, body text NOT NULL);
@@ -102,6 +105,14 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	return c
 }
 
+// devOptions start a dev server as the soak's apply mode needs it.
+func devOptions() []ktdev.Option {
+	if *soakApply == "atomic" {
+		return []ktdev.Option{ktdev.WithKTFDWScripts()}
+	}
+	return nil
+}
+
 // restart closes srv and starts a server on the same address with the
 // records srv held when it closed (a KT with a database file keeps them).
 func restart(t *testing.T, srv *ktdev.Server) *ktdev.Server {
@@ -113,8 +124,8 @@ func restart(t *testing.T, srv *ktdev.Server) *ktdev.Server {
 		return nil
 	})
 	// requests stall until the records are loaded, as if KT were still starting
-	next := ktdev.NewTestServer(t, ktdev.WithConfig(func(c *ktdev.Config) { c.Addr = addr }),
-		ktdev.WithFault(ktdev.Fault{Kind: ktdev.FaultStall}))
+	next := ktdev.NewTestServer(t, append(devOptions(), ktdev.WithConfig(func(c *ktdev.Config) { c.Addr = addr }),
+		ktdev.WithFault(ktdev.Fault{Kind: ktdev.FaultStall}))...)
 	next.DB("0").Update(func(tx *ktdev.Tx) error {
 		for k, v := range data {
 			tx.Set(k, v, ktdev.XTAbsent)
@@ -145,13 +156,19 @@ func TestSoak(t *testing.T) {
 	}
 	pgtest.RequireExtension(t)
 	pgbench := pgbenchPath(t)
+	require.Contains(t, []string{"atomic", "bulk"}, *soakApply, "-soak-apply")
 	dur := *soakDuration
 	pg := pgtest.Start(t, pgtest.Setting("max_connections", "40"))
-	dev := pgtest.StartDevKT(t, "127.0.0.1:0")
+	dev := ktdev.NewTestServer(t, devOptions()...)
 	db := pg.CreateDB(t)
 	setup := pg.ConnDB(t, db)
-	_, err := setup.Exec(ctxFor(t, time.Minute), fmt.Sprintf(setupSQL, dev.Port()))
+	check := "off"
+	if *soakCheck {
+		check = "on"
+	}
+	_, err := setup.Exec(ctxFor(t, time.Minute), fmt.Sprintf(setupSQL, dev.Port(), *soakApply, check))
 	require.NoError(t, err)
+	t.Logf("apply %s, conflict_check %s", *soakApply, check)
 
 	script := filepath.Join(t.TempDir(), "soak.sql")
 	require.NoError(t, os.WriteFile(script, []byte(pgbenchScript), 0o644))
@@ -218,8 +235,26 @@ func TestSoak(t *testing.T) {
 	t.Logf("soak %v: %d KT restarts, %d pgbench runs (%d ended early by a failed commit), monitor %d steps (%d failed), monitor backend RSS %d kB after warm-up, %d kB at the end",
 		dur, restarts, runs.Load(), earlyExits.Load(), monSteps, monErrors, rssWarm, rssEnd)
 	assert.Equal(t, *soakRestarts, restarts)
+	// the apply mode in use since the last restart
+	counts := dev.Counts()
+	if *soakApply == "atomic" {
+		assert.NotZero(t, counts["cnt_script"], "ktfdwapply calls")
+		assert.Zero(t, counts["cnt_set"], "no set_bulk")
+	} else {
+		assert.NotZero(t, counts["cnt_set"], "set_bulk calls")
+	}
 
-	// KT equals Postgres for every key
+	// A backend whose client (pgbench) has gone may still be finishing its
+	// commit: KT gets the writes before Postgres commits, so compare only
+	// once every other session of the database has ended.
+	require.Eventually(t, func() bool {
+		var others int
+		err := mon.QueryRow(ctxFor(t, time.Minute),
+			"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'").Scan(&others)
+		return err == nil && others == 0
+	}, time.Minute, 50*time.Millisecond, "sessions still running")
+
+	// KT equals Postgres for every key: same keys both ways, same values
 	want := map[string]string{}
 	rows, err := mon.Query(ctxFor(t, time.Minute), "SELECT name, body FROM rules")
 	require.NoError(t, err)
@@ -235,20 +270,8 @@ func TestSoak(t *testing.T) {
 		return nil
 	})
 	require.NotEmpty(t, want)
-	var diffs []string
-	for k, v := range want {
-		if g, ok := got[k]; !ok {
-			diffs = append(diffs, fmt.Sprintf("%s: missing in KT", k))
-		} else if g != v {
-			diffs = append(diffs, fmt.Sprintf("%s: KT %q, Postgres %q", k, g, v))
-		}
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			diffs = append(diffs, fmt.Sprintf("%s: only in KT", k))
-		}
-	}
-	t.Logf("%d keys in Postgres, %d in KT", len(want), len(got))
+	diffs := diffKT(want, got)
+	t.Logf("%d keys in Postgres, %d in KT, %d differences", len(want), len(got), len(diffs))
 	errs := map[string]int{}
 	for _, l := range strings.Split(pg.Log(), "\n") {
 		if i := strings.Index(l, "ERROR:  "); i >= 0 {
@@ -273,6 +296,7 @@ func TestSoak(t *testing.T) {
 	require.NoError(t, srows.Err())
 	t.Logf("%d statement errors caught in all", caught)
 	assert.Empty(t, diffs, "KT equals the trigger-synced table for every key")
+	assert.Equal(t, want, got, "KT equals the trigger-synced table")
 
 	// backend memory: no growth beyond noise after warm-up
 	if rssWarm > 0 && rssEnd > 0 {
@@ -283,6 +307,36 @@ func TestSoak(t *testing.T) {
 	assert.Zero(t, conns, "no Go handle left open")
 	var crashed int
 	require.NoError(t, mon.QueryRow(ctxFor(t, time.Minute), "SELECT 1").Scan(&crashed), "monitor backend alive")
+}
+
+// diffKT lists every difference between Postgres' rules (want) and KT's
+// records (got), sorted: keys missing in KT, keys only in KT, other values.
+func diffKT(want, got map[string]string) []string {
+	var diffs []string
+	for k, v := range want {
+		if g, ok := got[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: missing in KT (Postgres %q)", k, v))
+		} else if g != v {
+			diffs = append(diffs, fmt.Sprintf("%s: KT %q, Postgres %q", k, g, v))
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: only in KT (%q)", k, g))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}
+
+func TestDiffKT(t *testing.T) {
+	want := map[string]string{"a": "1", "b": "2", "c": ""}
+	assert.Empty(t, diffKT(want, map[string]string{"a": "1", "b": "2", "c": ""}))
+	assert.Equal(t, []string{
+		`a: KT "x", Postgres "1"`,
+		`c: missing in KT (Postgres "")`,
+		`d: only in KT ("4")`,
+	}, diffKT(want, map[string]string{"a": "x", "b": "2", "d": "4"}))
 }
 
 // errorLine is pgbench's first error message.
