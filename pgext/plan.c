@@ -632,8 +632,15 @@ ktfdw_GetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		whole = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
 		priv = lappend(priv, makeInteger(whole ||
 										 bms_is_member(pi->key_attno - FirstLowInvalidHeapAttributeNumber, attrs)));
-		priv = lappend(priv, makeInteger(whole ||
-										 bms_is_member(pi->val_attno - FirstLowInvalidHeapAttributeNumber, attrs)));
+		if (pi->val_attno != InvalidAttrNumber)
+			priv = lappend(priv, makeInteger(whole ||
+											 bms_is_member(pi->val_attno - FirstLowInvalidHeapAttributeNumber, attrs)));
+		else
+		{
+			/* format 'json': the value holds every column but the key */
+			attrs = bms_del_member(attrs, pi->key_attno - FirstLowInvalidHeapAttributeNumber);
+			priv = lappend(priv, makeInteger(!bms_is_empty(attrs)));
+		}
 	}
 
 	scan_clauses = extract_actual_clauses(scan_clauses, false);

@@ -82,8 +82,6 @@ ktfdw_BeginForeignScan(ForeignScanState *node, int eflags)
 	s->exprs = ExecInitExprList(fs->fdw_exprs, (PlanState *) node);
 	s->need_key = intVal(list_nth(fs->fdw_private, KT_PRIV_NEED_KEY)) != 0;
 	s->need_value = intVal(list_nth(fs->fdw_private, KT_PRIV_NEED_VALUE)) != 0;
-	if (s->info.json)
-		s->need_value = true;	/* the planner only knows a value column */
 	s->spec.keys_only = !s->need_value;
 
 	s->on_reset.func = scan_on_reset;

@@ -104,14 +104,15 @@ func (r *reconciler) sourcePass(ctx context.Context, seen map[string]struct{}) e
 			seen[row.key] = struct{}{}
 		}
 		cur, err := ktValues(ctx, r.conn, r.spec, keys)
-		if err != nil {
+		undecodable := isUndecodable(err)
+		if err != nil && !undecodable {
 			return err
 		}
 		var suspects []srcRow
 		for _, row := range batch {
 			c, inKT := cur[row.key]
-			if kindOf(row.val, c, inKT) != "" {
-				suspects = append(suspects, row)
+			if undecodable || kindOf(row.val, c, inKT) != "" {
+				suspects = append(suspects, row) // undecodable: verify finds which
 			}
 		}
 		if len(suspects) > 0 {
@@ -264,7 +265,7 @@ func (r *reconciler) settle(ctx context.Context, tx pgx.Tx, keys []string, desir
 	if len(keys) == 0 {
 		return nil
 	}
-	cur, err := ktValues(ctx, tx, r.spec, keys)
+	cur, err := ktValuesChecked(ctx, tx, r.spec, keys)
 	if err != nil {
 		return err
 	}
@@ -317,6 +318,57 @@ func kindOf(want *string, cur string, inKT bool) string {
 		return diffDiffering
 	}
 	return ""
+}
+
+// undecodableValue stands for a KT value a format 'json' table cannot read
+// (no JSON object, a field its column rejects): it differs from any row.
+const undecodableValue = "\x00undecodable KT value"
+
+// isUndecodable: the foreign table could not decode a KT value (22P02 and
+// the other input-syntax errors of class 22).
+func isUndecodable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
+}
+
+// ktValuesChecked is ktValues inside tx; for a json table whose values
+// cannot all be decoded it reads key by key under savepoints, marking the
+// broken ones undecodableValue so the repair replaces them.
+func ktValuesChecked(ctx context.Context, tx pgx.Tx, spec *syncSpec, keys []string) (map[string]string, error) {
+	try := func(keys []string) (map[string]string, error) {
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cur, err := ktValues(ctx, sp, spec, keys)
+		if err != nil {
+			_ = sp.Rollback(ctx)
+			return nil, err
+		}
+		return cur, sp.Commit(ctx)
+	}
+	if !spec.FTJSON {
+		return ktValues(ctx, tx, spec, keys)
+	}
+	cur, err := try(keys)
+	if !isUndecodable(err) {
+		return cur, err
+	}
+	cur = make(map[string]string, len(keys))
+	for _, k := range keys {
+		one, err := try([]string{k})
+		switch {
+		case isUndecodable(err):
+			cur[k] = undecodableValue
+		case err != nil:
+			return nil, err
+		default:
+			for kk, v := range one {
+				cur[kk] = v
+			}
+		}
+	}
+	return cur, nil
 }
 
 type querier interface {

@@ -115,9 +115,12 @@ func TestSyncAndReconcileJSONTarget(t *testing.T) {
 	e.ktSet("lim/4", `{"route": "/r/4", "rps": 999}`)
 	e.ktSet("lim/999", `{"route": "/gone"}`)
 	e.ktSet("other/1", "not mine")
+	e.ktSet("lim/5", "not json at all")         // undecodable: differing
+	e.ktSet("lim/6", `{"rps": "many"}`)         // a field its column rejects
+	e.ktSet("lim/998", "undecodable and extra") // extra
 	r := e.reconcile("-source", "limits", "-repair")
 	require.Equal(t, 0, r.exit, r.stdout+r.stderr)
-	assert.Equal(t, []int{1, 1, 1, 3}, []int{r.missing, r.extra, r.differing, r.repaired}, r.stdout)
+	assert.Equal(t, []int{1, 2, 3, 6}, []int{r.missing, r.extra, r.differing, r.repaired}, r.stdout)
 	v, _ = e.ktGet("lim/4")
 	assert.Equal(t, `{"route": "/r/4", "rps": 6.00, "until": "2030-01-01T04:00:00+00:00"}`, v)
 	v, _ = e.ktGet("other/1")
