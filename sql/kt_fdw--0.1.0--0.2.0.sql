@@ -77,11 +77,14 @@ DECLARE
   ft_val    text;
   ft_val_t  text;
   old_key   text;
-  old_val   text;
   new_key   text;
   new_val   text;
   n         bigint;
   is_json   bool;
+  is_kt     bool;
+  pk_col    text;
+  has_key   bool;
+  has_val   bool;
 BEGIN
   IF TG_WHEN <> 'AFTER' THEN
     RAISE EXCEPTION 'kt_fdw_sync must be fired AFTER the change (trigger "%" on "%" is %)',
@@ -95,13 +98,37 @@ BEGIN
             HINT = 'Arguments: the foreign table, optionally the key column and the value column, e.g. kt_fdw_sync(''rules_kt'', ''name'', ''action'').';
   END IF;
   target := TG_ARGV[0]::regclass;
-  PERFORM 1
-    FROM pg_catalog.pg_foreign_table ft
-    JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
-    JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
-    JOIN pg_catalog.pg_proc h ON h.oid = w.fdwhandler
-   WHERE ft.ftrelid = target AND h.proname = 'kt_fdw_handler';
-  IF NOT FOUND THEN
+  key_col := NULLIF(TG_ARGV[1], '');
+  val_col := NULLIF(TG_ARGV[2], '');
+  -- everything the trigger needs from the catalogs, in one query: is the
+  -- target a kt_fdw table (with format 'json'?), its first two columns,
+  -- the source's primary key, and whether the named columns exist
+  SELECT coalesce(h.proname = 'kt_fdw_handler', false),
+         coalesce('format=json' = ANY (ft.ftoptions), false),
+         c.names[1], c.types[1], c.names[2], c.types[2], pk.col, pk.n,
+         EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
+                    AND a.attname = coalesce(key_col, pk.col)),
+         val_col IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
+                    AND a.attname = val_col)
+    INTO is_kt, is_json, ft_key, ft_key_t, ft_val, ft_val_t, pk_col, n, has_key, has_val
+    FROM (SELECT target::oid AS oid) t
+    LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = t.oid
+    LEFT JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+    LEFT JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+    LEFT JOIN pg_catalog.pg_proc h ON h.oid = w.fdwhandler
+    CROSS JOIN LATERAL (
+      SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) AS names,
+             pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types
+        FROM pg_catalog.pg_attribute a
+       WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped) c
+    CROSS JOIN LATERAL (
+      SELECT pg_catalog.min(a.attname)::text AS col, pg_catalog.count(*) AS n
+        FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+       WHERE i.indrelid = TG_RELID AND i.indisprimary) pk;
+  IF NOT is_kt THEN
     RAISE EXCEPTION '"%" is not a kt_fdw foreign table', target
       USING ERRCODE = 'wrong_object_type';
   END IF;
@@ -117,12 +144,7 @@ BEGIN
   END IF;
 
   -- the source's key column: named, or the single-column primary key
-  key_col := NULLIF(TG_ARGV[1], '');
   IF key_col IS NULL THEN
-    SELECT pg_catalog.min(a.attname), pg_catalog.count(*) INTO key_col, n
-      FROM pg_catalog.pg_index i
-      JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-     WHERE i.indrelid = TG_RELID AND i.indisprimary;
     IF n <> 1 THEN
       RAISE EXCEPTION 'kt_fdw_sync cannot find the key column of "%"', TG_TABLE_NAME
         USING ERRCODE = 'invalid_parameter_value',
@@ -130,32 +152,14 @@ BEGIN
                             ELSE 'Its primary key has ' || n || ' columns.' END,
               HINT = 'Name the key column as the second trigger argument.';
     END IF;
+    key_col := pk_col;
   END IF;
-  val_col := NULLIF(TG_ARGV[2], '');
-  SELECT pg_catalog.count(*) INTO n
-    FROM pg_catalog.pg_attribute a
-   WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
-     AND a.attname IN (key_col, val_col);
-  IF n < (CASE WHEN val_col IS NULL OR val_col = key_col THEN 1 ELSE 2 END) THEN
+  IF NOT has_key OR NOT has_val THEN
     RAISE EXCEPTION 'kt_fdw_sync: column "%" of relation "%" does not exist',
-        CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                           WHERE a.attrelid = TG_RELID AND a.attname = key_col
-                             AND a.attnum > 0 AND NOT a.attisdropped)
-             THEN val_col ELSE key_col END, TG_TABLE_NAME
+        CASE WHEN has_key THEN val_col ELSE key_col END, TG_TABLE_NAME
       USING ERRCODE = 'undefined_column';
   END IF;
-
-  -- the foreign table's key and value columns: its first two
-  SELECT (pg_catalog.array_agg(a.attname ORDER BY a.attnum))[1],
-         (pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum))[1],
-         (pg_catalog.array_agg(a.attname ORDER BY a.attnum))[2],
-         (pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum))[2]
-    INTO ft_key, ft_key_t, ft_val, ft_val_t
-    FROM pg_catalog.pg_attribute a
-   WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped;
   -- a format 'json' target takes the source's columns by name instead
-  SELECT 'format=json' = ANY (ft.ftoptions) INTO is_json
-    FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = target;
   IF is_json AND val_col IS NOT NULL THEN
     RAISE EXCEPTION 'kt_fdw_sync: "%" has format ''json'', which takes the columns of "%" by name', target, TG_TABLE_NAME
       USING ERRCODE = 'invalid_parameter_value',
@@ -163,17 +167,18 @@ BEGIN
   END IF;
 
   -- the KT records of the old and the new row (NULL key or value: none)
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    EXECUTE pg_catalog.format('SELECT ($1).%I::text', key_col) INTO old_key USING OLD;
-  END IF;
+  -- (one dynamic statement for both rows: $1 = OLD, $2 = NEW; NULL when absent)
+  EXECUTE pg_catalog.format('SELECT ($1).%I::text, ($2).%I::text, %s',
+                            key_col, key_col,
+                            CASE WHEN is_json OR val_col IS NULL THEN 'NULL::text'
+                                 ELSE pg_catalog.format('($2).%I::text', val_col) END)
+    INTO old_key, new_key, new_val
+    USING OLD, NEW;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    EXECUTE pg_catalog.format('SELECT ($1).%I::text', key_col) INTO new_key USING NEW;
     IF is_json THEN
       new_val := (pg_catalog.to_jsonb(NEW) || pg_catalog.jsonb_build_object(ft_key, new_key))::text;
     ELSIF val_col IS NULL THEN
       new_val := pg_catalog.to_jsonb(NEW)::text;
-    ELSE
-      EXECUTE pg_catalog.format('SELECT ($1).%I::text', val_col) INTO new_val USING NEW;
     END IF;
   END IF;
 
