@@ -238,3 +238,235 @@ BEGIN
   RETURN NULL;
 END
 $kt_fdw_sync$;
+
+-- kt_fdw_reconcile (since 0.2.0): compare a source table with the KT
+-- records its kt_fdw_sync trigger maintains, in batches (a NOTICE per
+-- batch), returning one row per difference: 'missing' (a row without KT
+-- record), 'extra' (a KT record without row), 'differing'. Key and value
+-- mapping: the arguments of the source's kt_fdw_sync row trigger (on target,
+-- if given), else the primary key and the row as JSON. With repair, the
+-- differences are fixed through the foreign table, applied when the calling
+-- transaction commits; the source is then locked in SHARE mode (writers wait
+-- until that commit). For large tables and repair while writes continue,
+-- use `ktfdw reconcile` (doc/sync.md).
+CREATE FUNCTION kt_fdw_reconcile(source regclass, target regclass DEFAULT NULL,
+                                 repair bool DEFAULT false, batch_size int DEFAULT 1000)
+RETURNS TABLE (kind text, key text)
+LANGUAGE plpgsql
+AS $kt_fdw_reconcile$
+DECLARE
+  args      text[];
+  found_n   int := 0;
+  raw       bytea;
+  rest      bytea;
+  p         int;
+  key_col   text;
+  val_col   text;
+  key_t     text;
+  ft_key    text;
+  ft_key_t  text;
+  ft_val    text;
+  ft_val_t  text;
+  is_json   bool;
+  is_kt     bool;
+  src_sql   text;
+  kt_sql    text;
+  r         record;
+  bkeys     text[] := '{}';
+  bvals     text[] := '{}';
+  nrows     bigint := 0;
+  nbatch    int := 0;
+  ndiff     bigint := 0;
+BEGIN
+  IF batch_size IS NULL OR batch_size < 1 THEN
+    RAISE EXCEPTION 'batch_size must be positive' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- the source's kt_fdw_sync row trigger (for target, if given)
+  FOR raw IN
+    SELECT t.tgargs FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc f ON f.oid = t.tgfoid
+     WHERE t.tgrelid = source AND f.proname = 'kt_fdw_sync' AND (t.tgtype & 1) = 1 AND t.tgnargs > 0
+     ORDER BY t.tgname
+  LOOP
+    DECLARE
+      a text[] := '{}';
+    BEGIN
+      rest := raw;
+      WHILE pg_catalog.length(rest) > 0 LOOP
+        p := position('\x00'::bytea IN rest);
+        a := a || pg_catalog.convert_from(substring(rest FROM 1 FOR p - 1), pg_catalog.getdatabaseencoding());
+        rest := substring(rest FROM p + 1);
+      END LOOP;
+      IF target IS NULL OR a[1]::regclass = target THEN
+        found_n := found_n + 1;
+        IF args IS NULL THEN
+          args := a;
+        END IF;
+      END IF;
+    END;
+  END LOOP;
+  IF found_n > 1 AND target IS NULL THEN
+    RAISE EXCEPTION '"%" has % kt_fdw_sync triggers', source, found_n
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Name the foreign table as the second argument.';
+  END IF;
+  IF args IS NULL AND target IS NULL THEN
+    RAISE EXCEPTION '"%" has no kt_fdw_sync trigger', source
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Name the foreign table as the second argument.';
+  END IF;
+  target := coalesce(target, args[1]::regclass);
+  key_col := NULLIF(args[2], '');
+  val_col := NULLIF(args[3], '');
+  IF key_col IS NULL THEN
+    SELECT pg_catalog.min(a.attname), pg_catalog.count(*) INTO key_col, p
+      FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indrelid = source AND i.indisprimary;
+    IF p <> 1 THEN
+      RAISE EXCEPTION 'kt_fdw_reconcile cannot find the key column of "%"', source
+        USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the table a primary key or a kt_fdw_sync trigger naming the key column.';
+    END IF;
+  END IF;
+  SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO key_t
+    FROM pg_catalog.pg_attribute a
+   WHERE a.attrelid = source AND a.attname = key_col AND a.attnum > 0 AND NOT a.attisdropped;
+  IF key_t IS NULL THEN
+    RAISE EXCEPTION 'column "%" of relation "%" does not exist', key_col, source USING ERRCODE = 'undefined_column';
+  END IF;
+  SELECT coalesce(h.proname = 'kt_fdw_handler', false), coalesce('format=json' = ANY (ft.ftoptions), false),
+         c.names[1], c.types[1], c.names[2], c.types[2]
+    INTO is_kt, is_json, ft_key, ft_key_t, ft_val, ft_val_t
+    FROM (SELECT target::oid AS oid) t
+    LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = t.oid
+    LEFT JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+    LEFT JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+    LEFT JOIN pg_catalog.pg_proc h ON h.oid = w.fdwhandler
+    CROSS JOIN LATERAL (
+      SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum) AS names,
+             pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types
+        FROM pg_catalog.pg_attribute a
+       WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped) c;
+  IF NOT is_kt THEN
+    RAISE EXCEPTION '"%" is not a kt_fdw foreign table', target USING ERRCODE = 'wrong_object_type';
+  END IF;
+
+  -- desired (key, value) of each source row, as kt_fdw_sync writes it, and
+  -- the KT side as the foreign table reads it
+  IF is_json THEN
+    src_sql := pg_catalog.format(
+      'SELECT s.%I::text::%s::text AS k, pg_catalog.to_jsonb(pg_catalog.jsonb_populate_record(NULL::%s, '
+      'pg_catalog.to_jsonb(s) || pg_catalog.jsonb_build_object(%L, s.%I::text)))::text AS v '
+      'FROM %s s WHERE s.%I IS NOT NULL ORDER BY s.%I',
+      key_col, ft_key_t, target, ft_key, key_col, source, key_col, key_col);
+    kt_sql := pg_catalog.format(
+      'SELECT t.%I::text AS k, pg_catalog.to_jsonb(t)::text AS v FROM %s t WHERE t.%I = ANY ($1::text[]::%s[])',
+      ft_key, target, ft_key, ft_key_t);
+  ELSE
+    src_sql := pg_catalog.format(
+      'SELECT s.%I::text::%s::text AS k, (%s)::%s::text AS v FROM %s s WHERE s.%I IS NOT NULL ORDER BY s.%I',
+      key_col, ft_key_t,
+      CASE WHEN val_col IS NULL THEN 'pg_catalog.to_jsonb(s)::text' ELSE pg_catalog.format('s.%I::text', val_col) END,
+      ft_val_t, source, key_col, key_col);
+    kt_sql := pg_catalog.format(
+      'SELECT t.%I::text AS k, t.%I::text AS v FROM %s t WHERE t.%I = ANY ($1::text[]::%s[])',
+      ft_key, ft_val, target, ft_key, ft_key_t);
+  END IF;
+  IF repair THEN
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE', source);
+  END IF;
+
+  -- source pass, batch by batch (the last, short batch after the loop)
+  FOR r IN EXECUTE src_sql LOOP
+    bkeys := bkeys || r.k;
+    bvals := bvals || r.v;
+    nrows := nrows + 1;
+    IF pg_catalog.cardinality(bkeys) >= batch_size THEN
+      nbatch := nbatch + 1;
+      RETURN QUERY SELECT * FROM kt_fdw_reconcile_batch(target, kt_sql, ft_key, ft_key_t, is_json, bkeys, bvals, repair);
+      GET DIAGNOSTICS p = ROW_COUNT;
+      ndiff := ndiff + p;
+      RAISE NOTICE 'kt_fdw_reconcile: batch %: % source rows checked, % differences so far', nbatch, nrows, ndiff;
+      bkeys := '{}';
+      bvals := '{}';
+    END IF;
+  END LOOP;
+  IF pg_catalog.cardinality(bkeys) > 0 THEN
+    nbatch := nbatch + 1;
+    RETURN QUERY SELECT * FROM kt_fdw_reconcile_batch(target, kt_sql, ft_key, ft_key_t, is_json, bkeys, bvals, repair);
+    GET DIAGNOSTICS p = ROW_COUNT;
+    ndiff := ndiff + p;
+    RAISE NOTICE 'kt_fdw_reconcile: batch %: % source rows checked, % differences so far', nbatch, nrows, ndiff;
+  END IF;
+
+  -- KT pass: records without a source row (an anti-join over the key scan)
+  bkeys := '{}';
+  FOR r IN EXECUTE pg_catalog.format(
+      'SELECT t.%I::text AS k FROM %s t WHERE NOT EXISTS '
+      '(SELECT 1 FROM %s s WHERE s.%I IS NOT NULL AND s.%I::text::%s::text = t.%I::text)',
+      ft_key, target, source, key_col, key_col, ft_key_t, ft_key) LOOP
+    kind := 'extra';
+    key := r.k;
+    RETURN NEXT;
+    ndiff := ndiff + 1;
+    bkeys := bkeys || r.k;
+  END LOOP;
+  IF repair AND pg_catalog.cardinality(bkeys) > 0 THEN
+    EXECUTE pg_catalog.format('DELETE FROM %s WHERE %I = ANY ($1::text[]::%s[])', target, ft_key, ft_key_t)
+      USING bkeys;
+  END IF;
+  RAISE NOTICE 'kt_fdw_reconcile: % source rows, % differences%', nrows, ndiff,
+    CASE WHEN repair AND ndiff > 0 THEN ' (repaired at commit)' ELSE '' END;
+END
+$kt_fdw_reconcile$;
+
+-- One batch of kt_fdw_reconcile: compare the desired records (keys, vals;
+-- a NULL value: no record) with KT, return the differences, and with repair
+-- write the fixes through the foreign table. Internal.
+CREATE FUNCTION kt_fdw_reconcile_batch(target regclass, kt_sql text, ft_key text, ft_key_t text,
+                                       is_json bool, keys text[], vals text[], repair bool)
+RETURNS TABLE (kind text, key text)
+LANGUAGE plpgsql
+AS $kt_fdw_reconcile_batch$
+DECLARE
+  del    text[] := '{}';
+  insk   text[] := '{}';
+  insv   text[] := '{}';
+  r      record;
+BEGIN
+  FOR r IN EXECUTE
+      'SELECT d.k, d.v AS want, c.v AS cur, c.k IS NOT NULL AS in_kt '
+      'FROM ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[])) AS d(k, v) LEFT JOIN (' || kt_sql || ') c ON c.k = d.k '
+      'WHERE (d.v IS NOT NULL AND c.k IS NULL) OR (d.v IS NULL AND c.k IS NOT NULL) OR d.v <> c.v'
+    USING keys, keys, vals
+  LOOP
+    kind := CASE WHEN r.want IS NOT NULL AND NOT r.in_kt THEN 'missing'
+                 WHEN r.want IS NULL THEN 'extra' ELSE 'differing' END;
+    key := r.k;
+    RETURN NEXT;
+    IF kind <> 'missing' THEN
+      del := del || r.k;
+    END IF;
+    IF kind <> 'extra' THEN
+      insk := insk || r.k;
+      insv := insv || r.want;
+    END IF;
+  END LOOP;
+  IF NOT repair THEN
+    RETURN;
+  END IF;
+  IF pg_catalog.cardinality(del) > 0 THEN
+    EXECUTE pg_catalog.format('DELETE FROM %s WHERE %I = ANY ($1::text[]::%s[])', target, ft_key, ft_key_t)
+      USING del;
+  END IF;
+  IF pg_catalog.cardinality(insk) > 0 AND is_json THEN
+    EXECUTE pg_catalog.format('INSERT INTO %s SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::%s, $1::jsonb)',
+                              target, target)
+      USING '[' || pg_catalog.array_to_string(insv, ',') || ']';
+  ELSIF pg_catalog.cardinality(insk) > 0 THEN
+    EXECUTE pg_catalog.format('INSERT INTO %s SELECT k::%s, v::%s FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS u(k, v)',
+                              target, ft_key_t,
+                              (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+                                WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
+                                ORDER BY a.attnum OFFSET 1 LIMIT 1))
+      USING insk, insv;
+  END IF;
+END
+$kt_fdw_reconcile_batch$;

@@ -144,3 +144,28 @@ func TestReconcile100kExactDrift(t *testing.T) {
 	}
 	assert.Equal(t, e.pgPairs(rulesAsKT), e.ktAll(), "KT equals the source after the repair")
 }
+
+// The SQL function kt_fdw_reconcile finds the drift and, with repair,
+// fixes it at the caller's commit (checked in KT with the client).
+func TestSQLReconcileRepairsAtCommit(t *testing.T) {
+	e := newEnv(t)
+	createSyncedRules(e, 0)
+	e.exec(`INSERT INTO rules SELECT i, '/r/' || i, 'allow', true FROM generate_series(1, 250) i`)
+	require.NoError(t, e.kt.Remove(ctx(t), "", []byte("10")))
+	e.ktSet("20", "stale")
+	e.ktSet("x", "stray")
+
+	counts := func(repair bool) map[string]string {
+		return e.pgPairs(fmt.Sprintf(`SELECT kind, count(*)::text FROM kt_fdw_reconcile('rules', repair => %t, batch_size => 100) GROUP BY kind`, repair))
+	}
+	want := map[string]string{"missing": "1", "differing": "1", "extra": "1"}
+	assert.Equal(t, want, counts(false))
+
+	e.exec("BEGIN")
+	assert.Equal(t, want, counts(true))
+	_, ok := e.ktGet("10")
+	assert.False(t, ok, "repaired before COMMIT")
+	e.exec("COMMIT")
+	assert.Equal(t, e.pgPairs(rulesAsKT), e.ktAll())
+	assert.Empty(t, counts(false))
+}
