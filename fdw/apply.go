@@ -153,7 +153,7 @@ func applyItems(sets []Record, removes [][]byte, exps map[string]expectation) []
 		return it
 	}
 	for i := range sets {
-		get(sets[i].Key).write = &ktscript.Write{Key: sets[i].Key, Value: sets[i].Value}
+		get(sets[i].Key).write = &ktscript.Write{Key: sets[i].Key, Value: sets[i].Value, XT: sets[i].XT}
 	}
 	for _, k := range removes {
 		get(k).write = &ktscript.Write{Key: k, Remove: true}

@@ -5,10 +5,12 @@ import (
 	"sort"
 )
 
-// Change is the final state of one key in a transaction: set to Value, or removed.
+// Change is the final state of one key in a transaction: set to Value
+// (expiring at XT, absolute Unix seconds, 0 = never), or removed.
 type Change struct {
 	Value   []byte
 	Removed bool
+	XT      int64
 }
 
 // level holds the changes made at one subtransaction nesting level.
@@ -40,8 +42,11 @@ func (b *Buffer) Lookup(key []byte) (Change, bool) {
 }
 
 // Set buffers key=value at nesting level nest.
-func (b *Buffer) Set(nest int, key, value []byte) {
-	b.top(nest).changes[string(key)] = Change{Value: bytes.Clone(nonNil(value))}
+func (b *Buffer) Set(nest int, key, value []byte) { b.SetXT(nest, key, value, 0) }
+
+// SetXT buffers key=value expiring at xt (0 = never) at nesting level nest.
+func (b *Buffer) SetXT(nest int, key, value []byte, xt int64) {
+	b.top(nest).changes[string(key)] = Change{Value: bytes.Clone(nonNil(value)), XT: xt}
 }
 
 // Remove buffers the removal of key at nesting level nest.
@@ -141,7 +146,7 @@ func (b *Buffer) Final() (sets []Record, removes [][]byte) {
 		if c.Removed {
 			removes = append(removes, []byte(k))
 		} else {
-			sets = append(sets, Record{Key: []byte(k), Value: c.Value})
+			sets = append(sets, Record{Key: []byte(k), Value: c.Value, XT: c.XT})
 		}
 	}
 	return sets, removes

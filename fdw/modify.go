@@ -44,7 +44,8 @@ func (m *Modify) Insert(nest int, key, value []byte) (ModifyResult, *Status) {
 			return ModifyError, m.table.duplicateKey(key, buffered)
 		}
 		m.be.expectRead(m.table, nest, key, nil, true)
-		m.be.writeBuffer(m.table).Set(nest, key, value)
+		v, xt := m.table.splitXT(value)
+		m.be.writeBuffer(m.table).SetXT(nest, key, v, xt)
 		return ModifyDone, nil
 	})
 }
@@ -60,8 +61,9 @@ func (m *Modify) Saw(nest int, key, value []byte) {
 // Update sets the row with key oldKey to newKey=value; a new key moves the record.
 func (m *Modify) Update(nest int, oldKey, newKey, value []byte) (ModifyResult, *Status) {
 	oldKey, newKey = m.table.ktKey(oldKey), m.table.ktKey(newKey)
+	value, xt := m.table.splitXT(value)
 	if bytes.Equal(oldKey, newKey) {
-		m.be.writeBuffer(m.table).Set(nest, newKey, value)
+		m.be.writeBuffer(m.table).SetXT(nest, newKey, value, xt)
 		return ModifyDone, nil
 	}
 	return m.whenAbsent(newKey, func(exists, buffered bool) (ModifyResult, *Status) {
@@ -71,7 +73,7 @@ func (m *Modify) Update(nest int, oldKey, newKey, value []byte) (ModifyResult, *
 		m.be.expectRead(m.table, nest, newKey, nil, true)
 		buf := m.be.writeBuffer(m.table)
 		buf.Remove(nest, oldKey)
-		buf.Set(nest, newKey, value)
+		buf.SetXT(nest, newKey, value, xt)
 		return ModifyDone, nil
 	})
 }
@@ -141,7 +143,8 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 				continue
 			}
 			m.be.expectRead(m.table, nest, k, nil, true)
-			buf.Set(nest, k, values[i])
+			v, xt := m.table.splitXT(values[i])
+			buf.SetXT(nest, k, v, xt)
 		}
 		return ModifyDone, nil
 	}

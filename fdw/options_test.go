@@ -33,7 +33,8 @@ func TestValidate(t *testing.T) {
 		{"unknown table option", CatalogTable, []Option{{"nosuch", "x"}}, SQLStateInvalidOptionName, `"nosuch"`, "db"},
 		{"user mapping takes none", CatalogUserMapping, []Option{{"user", "x"}}, SQLStateInvalidOptionName, `"user"`, "takes no options"},
 		{"wrapper takes none", CatalogWrapper, []Option{{"host", "x"}}, SQLStateInvalidOptionName, `"host"`, "takes no options"},
-		{"column takes none", CatalogColumn, []Option{{"column_name", "x"}}, SQLStateInvalidOptionName, `"column_name"`, "takes no options"},
+		{"column: unknown option", CatalogColumn, []Option{{"column_name", "x"}}, SQLStateInvalidOptionName, `"column_name"`, "are: xt"},
+		{"column: bad xt", CatalogColumn, []Option{{"xt", "maybe"}}, SQLStateInvalidParameterValue, `"xt"`, "'on' or 'off'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

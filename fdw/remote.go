@@ -2,9 +2,12 @@ package fdw
 
 import "context"
 
-// Record is one KT record as the FDW sees it.
+// Record is one KT record as the FDW sees it. XT is its absolute
+// expiration time in Unix seconds, 0 = never (kept only where the xt
+// column option needs it: GetBulk, cursors, the write buffer).
 type Record struct {
 	Key, Value []byte
+	XT         int64
 }
 
 // Remote is the part of a KT client the FDW uses. *kt.Client satisfies it

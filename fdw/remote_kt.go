@@ -78,18 +78,29 @@ func (r ktRemote) GetBulk(ctx context.Context, db string, keys [][]byte) ([]Reco
 	}
 	out := make([]Record, len(recs))
 	for i, rec := range recs {
-		out[i] = Record{Key: rec.Key, Value: rec.Value}
+		out[i] = Record{Key: rec.Key, Value: rec.Value, XT: absoluteXT(rec.XT)}
 	}
 	return out, nil
 }
 
+// SetBulk sends one atomic set_bulk per distinct expiration time (HTTP
+// set_bulk has one xt per call; records without the xt column never expire,
+// so a table without one still makes one call).
 func (r ktRemote) SetBulk(ctx context.Context, db string, recs []Record) error {
-	in := make([]kt.Record, len(recs))
-	for i, rec := range recs {
-		in[i] = kt.Record{Key: rec.Key, Value: rec.Value}
+	var xts []int64
+	byXT := map[int64][]kt.Record{}
+	for _, rec := range recs {
+		if _, ok := byXT[rec.XT]; !ok {
+			xts = append(xts, rec.XT)
+		}
+		byXT[rec.XT] = append(byXT[rec.XT], kt.Record{Key: rec.Key, Value: rec.Value, XT: rec.XT})
 	}
-	_, err := r.c.SetBulk(ctx, db, in, true)
-	return err
+	for _, xt := range xts {
+		if _, err := r.c.SetBulk(ctx, db, byXT[xt], true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r ktRemote) RemoveBulk(ctx context.Context, db string, keys [][]byte) error {
@@ -185,7 +196,7 @@ func (c *ktCursor) Next(ctx context.Context, n int) ([]Record, error) {
 	}
 	out := make([]Record, len(recs))
 	for i, rec := range recs {
-		out[i] = Record{Key: rec.Key, Value: rec.Value}
+		out[i] = Record{Key: rec.Key, Value: rec.Value, XT: rec.XT}
 	}
 	return out, nil
 }

@@ -68,7 +68,7 @@ func (s *Scan) StartSpec(spec ScanSpec) *Status {
 			// The buffer decides; KT is not asked.
 			s.out = make(chan scanItem, 1)
 			if !c.Removed {
-				s.out <- scanItem{rows: []Record{{Key: bytes.Clone(spec.Keys[0]), Value: c.Value}}}
+				s.out <- scanItem{rows: []Record{{Key: bytes.Clone(spec.Keys[0]), Value: c.Value, XT: c.XT}}}
 			}
 			close(s.out)
 			return nil
@@ -155,7 +155,7 @@ func (s *Scan) Next(d time.Duration) (ScanResult, []Record, *Status) {
 		s.Close()
 		return ScanError, nil, it.st
 	}
-	return ScanRows, s.table.unconfine(it.rows), nil
+	return ScanRows, s.table.withXT(s.table.unconfine(it.rows)), nil
 }
 
 // Close stops the scan's I/O. The goroutine exits on its own.

@@ -36,7 +36,7 @@ func (p *producer) run(snap map[string]Change) {
 	p.snap = snap
 	for k, c := range snap {
 		if !c.Removed && p.spec.matches([]byte(k)) {
-			p.buffered = append(p.buffered, Record{Key: []byte(k), Value: c.Value})
+			p.buffered = append(p.buffered, Record{Key: []byte(k), Value: c.Value, XT: c.XT})
 		}
 	}
 	slices.SortFunc(p.buffered, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
@@ -149,6 +149,9 @@ func (p *producer) emit(recs []Record, last bool) bool {
 
 func (p *producer) get() bool {
 	key := p.spec.Keys[0]
+	if p.table.XT {
+		return p.keys([][]byte{key}) // binary get_bulk returns the xt, Get does not keep it
+	}
 	var (
 		val   []byte
 		found bool

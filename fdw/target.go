@@ -26,6 +26,7 @@ type Table struct {
 	// ConflictCheck: UPDATE/DELETE/INSERT remember what they saw in KT and
 	// the commit fails with 40001 if KT changed meanwhile (options_xact.go).
 	ConflictCheck bool
+	XT            bool // a column with option xt: values carry their expiration time (xt.go)
 }
 
 // Target identifies one transaction buffer: one KT database on one server.

@@ -60,6 +60,7 @@ typedef struct KtTableInfo
 	KtTable		table;			/* passed to Go; strings palloc'd */
 	AttrNumber	key_attno;
 	AttrNumber	val_attno;		/* 0 with format 'json' */
+	AttrNumber	xt_attno;		/* column option xt (format 'json'), else 0 */
 	Oid			key_type;
 	Oid			val_type;
 	/* format 'json' (row.c) */
@@ -84,6 +85,7 @@ extern void ktfdw_datum_bytes(Datum d, const char **data, size_t *len);
 extern bool ktfdw_format_is_json(List *table_options);
 extern Oid	ktfdw_key_eq_operator(Oid key_type);
 extern void ktfdw_json_columns(Relation rel, KtTableInfo *info, Form_pg_attribute *cols, int ncols);
+extern void ktfdw_refuse_xt(Relation rel, Form_pg_attribute *cols, int ncols);
 extern void ktfdw_key_bytes(KtTableInfo *info, Datum d, const char **data, size_t *len);
 extern Datum ktfdw_key_datum(KtTableInfo *info, const char *data, uint32 len);
 extern void ktfdw_row_bytes(KtTableInfo *info, TupleTableSlot *slot, const char **key, size_t *keylen,

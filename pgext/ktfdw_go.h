@@ -52,6 +52,7 @@ typedef struct KtTable
 	const char *key_col;
 	int			key_bytea;
 	int			val_bytea;
+	int			xt_col;			/* a column with option xt: values carry a header (fdw/xt.go) */
 } KtTable;
 
 /*
@@ -110,6 +111,10 @@ typedef struct KtTablePlan
 	int			batch_size;
 	double		rows;			/* records seen by a recent full scan; < 0 unknown */
 } KtTablePlan;
+
+/* Column option xt (fdw/xt.go): a value header of KT_XT_HEADER and an int64 xt. */
+#define KT_XT_HEADER 0x01
+#define KT_XT_HEADER_LEN 9
 
 /* Format 'json' (row.c): length of a NULL column in ktfdw_json_decode's output. */
 #define KT_JSON_NULL 0xFFFFFFFFu

@@ -15,6 +15,8 @@
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "datatype/timestamp.h"
+#include "foreign/foreign.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
@@ -72,14 +74,105 @@ json_category(Oid type)
 	return 't';
 }
 
+/* Does the column have option xt 'true'? (The validator checked the value.) */
+static bool
+is_xt_column(Relation rel, Form_pg_attribute att)
+{
+	ListCell   *lc;
+
+	foreach(lc, GetForeignColumnOptions(RelationGetRelid(rel), att->attnum))
+	{
+		DefElem    *def = lfirst_node(DefElem, lc);
+
+		if (strcmp(def->defname, "xt") == 0)
+			return defGetBoolean(def);
+	}
+	return false;
+}
+
+/* Option xt needs format 'json' (a plain table's two columns are key and value). */
+void
+ktfdw_refuse_xt(Relation rel, Form_pg_attribute *cols, int ncols)
+{
+	for (int i = 0; i < ncols; i++)
+		if (is_xt_column(rel, cols[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("column \"%s\" of foreign table \"%s\" has option xt, which needs the table option format 'json'",
+							NameStr(cols[i]->attname), RelationGetRelationName(rel))));
+}
+
+/*
+ * The xt column of a json table, checked: timestamptz, not the key, at most
+ * one. 0 if there is none.
+ */
+static AttrNumber
+find_xt_column(Relation rel, Form_pg_attribute *cols, int ncols)
+{
+	AttrNumber	found = 0;
+
+	for (int i = 0; i < ncols; i++)
+	{
+		if (!is_xt_column(rel, cols[i]))
+			continue;
+		if (i == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("key column \"%s\" of foreign table \"%s\" cannot have option xt",
+							NameStr(cols[i]->attname), RelationGetRelationName(rel)),
+					 errhint("Option xt marks the timestamptz column that holds the record's expiration time.")));
+		if (cols[i]->atttypid != TIMESTAMPTZOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("column \"%s\" of foreign table \"%s\" has type %s, but a column with option xt must be timestamptz",
+							NameStr(cols[i]->attname), RelationGetRelationName(rel),
+							format_type_be(cols[i]->atttypid))));
+		if (found)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("foreign table \"%s\" has more than one column with option xt",
+							RelationGetRelationName(rel))));
+		found = cols[i]->attnum;
+	}
+	return found;
+}
+
+/* Seconds between the Unix and the Postgres epoch. */
+#define KT_EPOCH_DIFF ((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
+
+/*
+ * The KT xt of an xt column value: absolute Unix seconds, 0 = never (NULL,
+ * 'infinity'); a time at or before 1970 is already past (1).
+ */
+static int64
+xt_of_datum(Datum d, bool isnull)
+{
+	TimestampTz ts;
+	int64		secs;
+
+	if (isnull)
+		return 0;
+	ts = DatumGetTimestampTz(d);
+	if (TIMESTAMP_IS_NOEND(ts))
+		return 0;
+	if (TIMESTAMP_IS_NOBEGIN(ts))
+		return 1;
+	secs = ts / USECS_PER_SEC;
+	if (ts < 0 && ts % USECS_PER_SEC != 0)
+		secs--;					/* floor */
+	secs += KT_EPOCH_DIFF;
+	return secs > 0 ? secs : 1;
+}
+
 /*
  * Fill the json part of info: the key column's text I/O when it is not
- * text/bytea, and every other column as a value column.
+ * text/bytea, the xt column, and every other column as a value column.
  */
 void
 ktfdw_json_columns(Relation rel, KtTableInfo *info, Form_pg_attribute *cols, int ncols)
 {
 	Oid			func;
+	int			nvals = 0;
 
 	if (ncols < 2)
 		ereport(ERROR,
@@ -98,15 +191,23 @@ ktfdw_json_columns(Relation rel, KtTableInfo *info, Form_pg_attribute *cols, int
 		fmgr_info(func, &info->key_in);
 		info->key_typmod = cols[0]->atttypmod;
 	}
-	info->nvals = ncols - 1;
-	info->vals = palloc0(sizeof(KtJsonCol) * info->nvals);
-	info->val_names = palloc0(sizeof(char *) * info->nvals);
-	info->val_cats = palloc0(info->nvals);
-	for (int i = 0; i < info->nvals; i++)
+	info->xt_attno = find_xt_column(rel, cols, ncols);
+	info->table.xt_col = info->xt_attno != 0;
+	info->nvals = ncols - 1 - (info->xt_attno != 0);
+	info->vals = palloc0(sizeof(KtJsonCol) * Max(info->nvals, 1));
+	info->val_names = palloc0(sizeof(char *) * Max(info->nvals, 1));
+	info->val_cats = palloc0(Max(info->nvals, 1));
+	for (int j = 1; j < ncols; j++)
 	{
-		Form_pg_attribute att = cols[i + 1];
-		KtJsonCol  *c = &info->vals[i];
+		Form_pg_attribute att = cols[j];
+		int			i = nvals;
+		KtJsonCol  *c;
 		bool		varlena;
+
+		if (att->attnum == info->xt_attno)
+			continue;
+		nvals++;
+		c = &info->vals[i];
 
 		c->attno = att->attnum;
 		c->type = att->atttypid;
@@ -210,6 +311,22 @@ json_value(KtTableInfo *info, TupleTableSlot *slot, const char *key, size_t keyl
 								  (char **) info->val_names, info->val_cats,
 								  (char **) texts, lens, nulls, &out, &st));
 	ktfdw_check(rc, &st);
+	if (info->xt_attno)
+	{
+		/* the header fdw/xt.go describes: 0x01, int64 xt, then the JSON */
+		bool		isnull;
+		Datum		d = slot_getattr(slot, info->xt_attno, &isnull);
+		int64		xt = xt_of_datum(d, isnull);
+
+		copy = palloc(KT_XT_HEADER_LEN + out.len + 1);
+		copy[0] = KT_XT_HEADER;
+		memcpy(copy + 1, &xt, sizeof(int64));
+		memcpy(copy + KT_XT_HEADER_LEN, out.data, out.len);
+		free(out.data);
+		*val = copy;
+		*vallen = KT_XT_HEADER_LEN + out.len;
+		return;
+	}
 	copy = palloc(out.len + 1);
 	memcpy(copy, out.data, out.len);
 	free(out.data);
@@ -277,6 +394,19 @@ ktfdw_fill_row(KtTableInfo *info, int natts, const char *key, uint32 keylen,
 		values[info->val_attno - 1] = ktfdw_bytes_datum(info->val_type, val, vallen);
 		isnull[info->val_attno - 1] = false;
 		return;
+	}
+	if (vallen >= KT_XT_HEADER_LEN && val[0] == KT_XT_HEADER)
+	{
+		int64		xt;
+
+		memcpy(&xt, val + 1, sizeof(int64));
+		val += KT_XT_HEADER_LEN;
+		vallen -= KT_XT_HEADER_LEN;
+		if (info->xt_attno && xt != 0)
+		{
+			values[info->xt_attno - 1] = TimestampTzGetDatum((xt - KT_EPOCH_DIFF) * USECS_PER_SEC);
+			isnull[info->xt_attno - 1] = false;
+		}
 	}
 	{
 		KtBatch		out = {0};

@@ -98,6 +98,7 @@ func goTable(t *C.KtTable) (fdw.Table, *fdw.Status) {
 		ValBytea: t.val_bytea != 0,
 		ReadOnly: readOnly(t),
 		Prefix:   fdw.TablePrefix(goOptions(&t.table_opts)),
+		XT:       t.xt_col != 0, // column option xt (fdw/xt.go)
 		// conflict_check: the table's option, else the server's
 		ConflictCheck: to.ConflictCheckFor(so),
 	}, nil

@@ -79,6 +79,7 @@ ktfdw_table_info(Relation rel, KtTableInfo *info)
 	{
 		check_column_type(rel, cols[0], "key");
 		check_column_type(rel, cols[1], "value");
+		ktfdw_refuse_xt(rel, cols, ncols);
 		memset(info, 0, sizeof(*info));
 	}
 	info->table.server_oid = srv->serverid;

@@ -4,14 +4,17 @@ kt_fdw.lua: play_script procedures of kt_fdw for Kyoto Tycoon.
 Start the server with it:   ktserver -scr /path/to/kt_fdw.lua ...
 (SIGUSR1, or SIGHUP when daemonised, reloads it.)  Lua 5.1.
 
-Procedures (wire contract: package kt/ktscript, protocol version 1; names
+Procedures (wire contract: package kt/ktscript, protocol version 2; names
 are alphanumeric because HTTP play_script accepts only [A-Za-z0-9]+):
 
-  ktfdwversion  -> version=1, impl=lua, procs="ktfdwapply ktfdwversion"
+  ktfdwversion  -> version=2, impl=lua, procs="ktfdwapply ktfdwversion"
 
   ktfdwapply    inputs: db=<DB expression> (optional; "" = DB 0, a leading
                  digit = index, else the DB name), then one pair per record:
-                   "S"..key = value   set key to value (never expires)
+                   "S"..key = value   set key to value (never expires
+                                      unless an "X" pair says otherwise)
+                   "X"..key = seconds with "S": absolute expiration time
+                                      (Unix seconds, decimal; protocol 2)
                    "R"..key = ""      remove key (absent is fine)
                    "V"..key = value   precondition: key holds exactly value
                    "A"..key = ""      precondition: key is absent (an expired
@@ -76,7 +79,7 @@ A prototype DB ("-"/"+", kcprotodb.h) does not lock at all; use a real type.
 
 local kt = __kyototycoon__
 
-local PROTOCOL_VERSION = "1"
+local PROTOCOL_VERSION = "2"
 local PROCS = "ktfdwapply ktfdwversion"
 -- relative expiration far past TimedDB's XTMAX: stored as "never expires"
 local NEVER = 2 ^ 52
@@ -101,10 +104,18 @@ end
 -- parse splits the inputs into writes and checks by key.
 local function parse(inmap)
   local writes, checks, keys, n = {}, {}, {}, 0
+  local xts = {}
   local dbexpr = nil
   for k, v in pairs(inmap) do
     if k == "db" then
       dbexpr = v
+    elseif k:sub(1, 1) == "X" then
+      -- protocol 2: absolute expiration time of the record 'S' sets
+      local xt = tonumber(v)
+      if not v:match("^%d+$") or not xt or xt <= 0 then
+        return nil, string.format("key %q has a bad expiration time %q", k:sub(2), v)
+      end
+      xts[k:sub(2)] = xt
     else
       local tag, key = k:sub(1, 1), k:sub(2)
       if tag == "S" or tag == "R" then
@@ -127,14 +138,20 @@ local function parse(inmap)
       end
     end
   end
-  return { db = dbexpr, writes = writes, checks = checks, keys = keys, n = n }
+  for key in pairs(xts) do
+    local w = writes[key]
+    if w == nil or w == REMOVE then
+      return nil, string.format("key %q has an expiration time but is not set", key)
+    end
+  end
+  return { db = dbexpr, writes = writes, checks = checks, xts = xts, keys = keys, n = n }
 end
 
 -- new_visitor checks during the first n visits and writes during the next n.
 local function new_visitor(req, list)
   local st = { pos = 0, ok = true, broken = false, set = 0, removed = 0,
                conflicts = {}, nconflicts = 0 }
-  local n, writes, checks = req.n, req.writes, req.checks
+  local n, writes, checks, xts = req.n, req.writes, req.checks, req.xts
   local NOP, VREMOVE = kt.Visitor.NOP, kt.Visitor.REMOVE
 
   local function visit(key, value)
@@ -174,6 +191,10 @@ local function new_visitor(req, list)
       return VREMOVE
     end
     st.set = st.set + 1
+    local xt = xts[key]
+    if xt then
+      return w, -xt -- negative: absolute (kttimeddb.h modify_exptime)
+    end
     return w, NEVER
   end
 

@@ -62,7 +62,11 @@ func (s *Server) ktfdwApply(in map[string][]byte) (map[string][]byte, ScriptResu
 				}
 				continue
 			}
-			tx.Set(string(w.Key), string(w.Value), XTAbsent)
+			xt := XTAbsent
+			if w.XT != 0 {
+				xt = -w.XT // KT's request rule: negative = absolute
+			}
+			tx.Set(string(w.Key), string(w.Value), xt)
 			rep.Set++
 		}
 		return nil

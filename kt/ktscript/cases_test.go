@@ -106,7 +106,7 @@ func (c *applyCase) wantReply(t *testing.T) ktscript.Reply {
 	switch c.Want.Status {
 	case ktscript.StatusOK:
 		w.Set, w.Removed = c.Want.Set, c.Want.Removed
-		w.Tran = len(c.Ops) > 0
+		w.Tran = len(c.Ops) > 0 || len(c.Raw) > 0
 	case ktscript.StatusConflict:
 		w.Tran = true
 		for k, state := range c.Want.Conflicts {

@@ -13,7 +13,7 @@ func TestRequestRoundTrip(t *testing.T) {
 	req := Request{
 		DB: "1",
 		Writes: []Write{
-			{Key: []byte("b"), Value: []byte("2")},
+			{Key: []byte("b"), Value: []byte("2"), XT: 4102444800},
 			{Key: []byte("a"), Remove: true},
 			{Key: []byte("\x00bin"), Value: nil},
 		},
@@ -28,7 +28,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		keys = append(keys, string(p.Key))
 		require.NotNil(t, p.Value, "values are never nil (empty is sent)")
 	}
-	assert.Equal(t, []string{"An", "Ra", "S\x00bin", "Sb", "Va", "db"}, keys, "sorted, tagged")
+	assert.Equal(t, []string{"An", "Ra", "S\x00bin", "Sb", "Va", "Xb", "db"}, keys, "sorted, tagged")
 
 	got, err := DecodeRequest(req.Map())
 	require.NoError(t, err)
@@ -36,7 +36,7 @@ func TestRequestRoundTrip(t *testing.T) {
 	assert.Equal(t, []Write{
 		{Key: []byte("\x00bin"), Value: []byte{}},
 		{Key: []byte("a"), Remove: true},
-		{Key: []byte("b"), Value: []byte("2")},
+		{Key: []byte("b"), Value: []byte("2"), XT: 4102444800},
 	}, got.Writes)
 	assert.Equal(t, []Check{
 		{Key: []byte("a"), Value: []byte("old")},
@@ -50,7 +50,10 @@ func TestDecodeRequestErrors(t *testing.T) {
 		in   map[string][]byte
 		want string
 	}{
-		{"unknown tag", map[string][]byte{"Xa": nil}, "unknown input"},
+		{"unknown tag", map[string][]byte{"Za": nil}, "unknown input"},
+		{"expiration without set", map[string][]byte{"Xa": []byte("5"), "Sb": nil}, "expiration time but is not set"},
+		{"expiration of a remove", map[string][]byte{"Xa": []byte("5"), "Ra": nil}, "expiration time but is not set"},
+		{"bad expiration", map[string][]byte{"Xa": []byte("-5"), "Sa": nil}, "bad expiration time"},
 		{"empty input key", map[string][]byte{"": nil}, "unknown input"},
 		{"lowercase field", map[string][]byte{"dbx": nil}, "unknown input"},
 		{"set and remove", map[string][]byte{"Sa": []byte("1"), "Ra": nil}, "both set and remove"},
@@ -129,11 +132,11 @@ func TestReplyErr(t *testing.T) {
 }
 
 func TestDecodeVersion(t *testing.T) {
-	v, err := DecodeVersion(map[string][]byte{"version": []byte("1"), "impl": []byte("lua"), "procs": []byte("ktfdwapply ktfdwversion")})
+	v, err := DecodeVersion(map[string][]byte{"version": []byte("2"), "impl": []byte("lua"), "procs": []byte("ktfdwapply ktfdwversion")})
 	require.NoError(t, err)
 	assert.True(t, v.Compatible())
 	assert.Equal(t, "lua", v.Impl)
-	v, err = DecodeVersion(map[string][]byte{"version": []byte("2")})
+	v, err = DecodeVersion(map[string][]byte{"version": []byte("1")})
 	require.NoError(t, err)
 	assert.False(t, v.Compatible())
 	_, err = DecodeVersion(map[string][]byte{"echo": []byte("x")})

@@ -5,15 +5,19 @@
 // caller sends them with kt.Client.BinPlayScript (binary protocol, keys
 // verbatim) or kt.Client.PlayScript (HTTP, the client adds the '_' prefix).
 //
-// Procedures (protocol Version 1). Their names are alphanumeric because
+// Procedures (protocol Version 2; version 2 added 'X'). Their names are alphanumeric because
 // HTTP play_script accepts only [A-Za-z0-9]+ names:
 //
 //	ktfdwversion  in: nothing
-//	              out: version=1, impl=lua|ktdev, procs="ktfdwapply ktfdwversion"
+//	              out: version=2, impl=lua|ktdev, procs="ktfdwapply ktfdwversion"
 //
 //	ktfdwapply    in: db=<DB expression: "" = DB 0, leading digit = index,
 //	                  else name> (optional)
-//	                  'S'+key -> value    set key to value (never expires)
+//	                  'S'+key -> value    set key to value (never expires
+//	                                      unless an 'X' pair says otherwise)
+//	                  'X'+key -> seconds  optional with 'S': the record's
+//	                                      absolute expiration time (Unix
+//	                                      seconds, decimal, > 0)
 //	                  'R'+key -> ""       remove key (absent is fine)
 //	                  'V'+key -> value    precondition: key holds exactly value
 //	                  'A'+key -> ""       precondition: key is absent (expired
@@ -40,7 +44,7 @@ package ktscript
 const (
 	ProcVersion = "ktfdwversion"
 	ProcApply   = "ktfdwapply"
-	Version     = "1"
+	Version     = "2"
 )
 
 // Input key tags of ktfdwapply (the first byte of an input key).
@@ -49,6 +53,7 @@ const (
 	TagRemove       = 'R'
 	TagExpectValue  = 'V'
 	TagExpectAbsent = 'A'
+	TagExpire       = 'X' // with TagSet: absolute expiration time (protocol 2)
 	// TagConflict starts an output key naming a failed precondition.
 	TagConflict = 'C'
 )

@@ -3,16 +3,19 @@ package ktscript
 import (
 	"bytes"
 	"sort"
+	"strconv"
 
 	"github.com/cockroachdb/errors"
 
 	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
 
-// Write is the final state of one key: Value, or removed.
+// Write is the final state of one key: Value, or removed. XT is the
+// record's absolute expiration time in Unix seconds (0: never expires).
 type Write struct {
 	Key, Value []byte
 	Remove     bool
+	XT         int64
 }
 
 // Check is a precondition on one key: it holds exactly Value, or (Absent)
@@ -43,6 +46,9 @@ func (r *Request) Pairs() []wire.Pair {
 			out = append(out, wire.Pair{Key: tagged(TagRemove, w.Key), Value: []byte{}})
 		} else {
 			out = append(out, wire.Pair{Key: tagged(TagSet, w.Key), Value: nonNil(w.Value)})
+			if w.XT != 0 {
+				out = append(out, wire.Pair{Key: tagged(TagExpire, w.Key), Value: strconv.AppendInt(nil, w.XT, 10)})
+			}
 		}
 	}
 	for _, c := range r.Checks {
@@ -76,6 +82,7 @@ func DecodeRequest(in map[string][]byte) (Request, error) {
 	var r Request
 	writes := map[string]Write{}
 	checks := map[string]Check{}
+	xts := map[string]int64{}
 	for k, v := range in {
 		if k == FieldDB {
 			r.DB = string(v)
@@ -96,12 +103,24 @@ func DecodeRequest(in map[string][]byte) (Request, error) {
 				return Request{}, errors.Newf("key %q has both an expected value and absence", key)
 			}
 			checks[key] = Check{Key: []byte(key), Value: bytes.Clone(nonNil(v)), Absent: k[0] == TagExpectAbsent}
+		case TagExpire:
+			xt, err := strconv.ParseInt(string(v), 10, 64)
+			if err != nil || xt <= 0 {
+				return Request{}, errors.Newf("key %q has a bad expiration time %q", key, v)
+			}
+			xts[key] = xt
 		default:
 			return Request{}, errors.Newf("unknown input %q", k)
 		}
 	}
+	for key := range xts {
+		if w, ok := writes[key]; !ok || w.Remove {
+			return Request{}, errors.Newf("key %q has an expiration time but is not set", key)
+		}
+	}
 	for _, k := range sortedKeys(writes) {
 		w := writes[k]
+		w.XT = xts[k]
 		if w.Remove {
 			w.Value = nil
 		}

@@ -48,7 +48,9 @@ func TestReferenceListsEveryOption(t *testing.T) {
 		"doc/reference.md's server options differ from the validator's (fdw/options*.go)")
 	assert.Equal(t, fdw.ValidOptionNames(fdw.CatalogTable), referenceColumn(t, "### Foreign table options"),
 		"doc/reference.md's foreign table options differ from the validator's (fdw/options*.go)")
-	for _, c := range []fdw.Catalog{fdw.CatalogColumn, fdw.CatalogUserMapping, fdw.CatalogWrapper} {
+	assert.Equal(t, fdw.ValidOptionNames(fdw.CatalogColumn), referenceColumn(t, "### Column options"),
+		"doc/reference.md's column options differ from the validator's (fdw/options*.go)")
+	for _, c := range []fdw.Catalog{fdw.CatalogUserMapping, fdw.CatalogWrapper} {
 		assert.Empty(t, fdw.ValidOptionNames(c), "%s options exist now: document them in doc/reference.md", c)
 	}
 }
@@ -59,6 +61,7 @@ var errcodes = map[string]string{
 	"ERRCODE_FDW_INVALID_DATA_TYPE":            "HV004",
 	"ERRCODE_FEATURE_NOT_SUPPORTED":            "0A000",
 	"ERRCODE_INTERNAL_ERROR":                   "XX000",
+	"ERRCODE_INVALID_PARAMETER_VALUE":          "22023",
 	"ERRCODE_NOT_NULL_VIOLATION":               "23502",
 	"ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE": "55000",
 }

@@ -144,7 +144,7 @@ local checks = {}
 checks["version"] = function()
   local kt = load()
   local rv, out = call(ktfdwversion, {})
-  if rv ~= 0 or out.version ~= "1" or out.impl ~= "lua" then
+  if rv ~= 0 or out.version ~= "2" or out.impl ~= "lua" then
     return "got " .. tostring(out.version) .. "/" .. tostring(out.impl)
   end
   if not (out.procs or ""):find("ktfdwapply", 1, true) then return "procs lacks ktfdwapply" end
