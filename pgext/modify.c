@@ -22,6 +22,7 @@ typedef struct KtModifyState
 	KtTableInfo info;
 	AttrNumber	key_junk;		/* kt_key in the subplan's output */
 	AttrNumber	val_junk;		/* kt_value in the subplan's output */
+	MemoryContext row_cxt;		/* one row's (or batch's) conversions */
 	MemoryContextCallback on_reset;
 } KtModifyState;
 
@@ -37,6 +38,21 @@ modify_on_reset(void *arg)
 		m->handle = 0;
 		GOCALL(ktfdw_release(h));
 	}
+}
+
+/*
+ * Switch to the modify's row context, emptied first. The executor calls the
+ * row callbacks in its per-query context, so the key/value conversions (JSON
+ * encoding, output functions, detoasting, batch arrays) would otherwise add
+ * up for the whole statement. What was allocated for the previous row is
+ * dead by now: Go copied it, and the executor is done with the slot array
+ * ExecForeignBatchInsert returned.
+ */
+static MemoryContext
+enter_row_context(KtModifyState *m)
+{
+	MemoryContextReset(m->row_cxt);
+	return MemoryContextSwitchTo(m->row_cxt);
 }
 
 static void
@@ -134,6 +150,8 @@ begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *
 		m->key_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "kt_key");
 		m->val_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "kt_value");
 	}
+	m->row_cxt = AllocSetContextCreate(CurrentMemoryContext, "kt_fdw modify row",
+									   ALLOCSET_DEFAULT_SIZES);
 	m->on_reset.func = modify_on_reset;
 	m->on_reset.arg = m;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &m->on_reset);
@@ -220,6 +238,7 @@ ktfdw_ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 						TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	KtModifyState *m = rinfo->ri_FdwState;
+	MemoryContext old = enter_row_context(m);
 	KtStatus	st = {0};
 	const char *key,
 			   *val;
@@ -230,7 +249,9 @@ ktfdw_ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	new_row(m, slot, &key, &keylen, &val, &vallen);
 	GOCALL(rc = ktfdw_modify_insert(m->handle, GetCurrentTransactionNestLevel(),
 									(char *) key, keylen, (char *) val, vallen, &st));
-	if (finish(m, rc, &st) == KT_SKIPPED)
+	rc = finish(m, rc, &st);
+	MemoryContextSwitchTo(old);
+	if (rc == KT_SKIPPED)
 		return NULL;
 	return slot;
 }
@@ -265,6 +286,7 @@ ktfdw_ExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlo
 							 TupleTableSlot **planSlots, int *numSlots)
 {
 	KtModifyState *m = rinfo->ri_FdwState;
+	MemoryContext old = enter_row_context(m);
 	int			n = *numSlots;
 	const char **keys = palloc(sizeof(char *) * n);
 	const char **vals = palloc(sizeof(char *) * n);
@@ -292,6 +314,7 @@ ktfdw_ExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlo
 		if (!skipped[i])
 			rslots[kept++] = slots[i];
 	*numSlots = kept;
+	MemoryContextSwitchTo(old);
 	return rslots;
 }
 #endif
@@ -314,6 +337,7 @@ ktfdw_ExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 				oldnull = true;
 	Datum		d;
 	int			rc;
+	MemoryContext old = enter_row_context(m);
 
 	d = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
 	if (isnull)
@@ -333,6 +357,7 @@ ktfdw_ExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 									(char *) key, keylen,
 									(char *) val, vallen, &st));
 	finish(m, rc, &st);
+	MemoryContextSwitchTo(old);
 	return slot;
 }
 
@@ -351,6 +376,7 @@ ktfdw_ExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 				vald = (Datum) 0;
 	bool		valnull = true;
 	int			rc;
+	MemoryContext old = enter_row_context(m);
 
 	keyd = ExecGetJunkAttribute(planSlot, m->key_junk, &isnull);
 	if (isnull)
@@ -365,6 +391,7 @@ ktfdw_ExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 									(char *) key, keylen,
 									(char *) val, vallen, !valnull, &st));
 	finish(m, rc, &st);
+	MemoryContextSwitchTo(old);
 	ExecClearTuple(slot);
 	for (int i = 0; i < slot->tts_tupleDescriptor->natts; i++)
 		slot->tts_isnull[i] = true;
