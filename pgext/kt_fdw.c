@@ -31,6 +31,18 @@ sigset_t	ktfdw_callmask;
 static sigset_t ktfdw_saved_mask;
 static bool ktfdw_mask_saved = false;
 
+/*
+ * Postgres' SIGURG action, saved before the Go runtime starts: Go installs
+ * its own SIGURG handler even in a shared library with async preemption off
+ * (runtime/signal_unix.go sigInstallGoHandler) and drops SIGURGs that other
+ * processes send instead of forwarding them. Up to PostgreSQL 14 a latch is
+ * woken by a SIGURG handler (15+ block SIGURG and read it from a signalfd),
+ * so _PG_init gives SIGURG back to Postgres. Go does not need it: async
+ * preemption is off (Makefile).
+ */
+static struct sigaction ktfdw_saved_sigurg;
+static bool ktfdw_sigurg_saved = false;
+
 __attribute__((constructor(101)))
 static void
 ktfdw_block_signals_for_go(void)
@@ -40,6 +52,8 @@ ktfdw_block_signals_for_go(void)
 	sigfillset(&all);
 	if (pthread_sigmask(SIG_BLOCK, &all, &ktfdw_saved_mask) == 0)
 		ktfdw_mask_saved = true;
+	if (sigaction(SIGURG, NULL, &ktfdw_saved_sigurg) == 0)
+		ktfdw_sigurg_saved = true;
 }
 
 void		_PG_init(void);
@@ -67,7 +81,9 @@ _PG_init(void)
 	sigdelset(&ktfdw_callmask, SIGABRT);
 	sigdelset(&ktfdw_callmask, SIGSYS);
 
-	GOCALL(ktfdw_init());
+	GOCALL(ktfdw_init());		/* returns once the runtime has set its handlers */
+	if (ktfdw_sigurg_saved)
+		sigaction(SIGURG, &ktfdw_saved_sigurg, NULL);
 	ktfdw_register_xact_callbacks();
 }
 
