@@ -14,6 +14,10 @@ type Backend struct {
 	servers map[uint32]Server // how each written-to server was described last
 	commit  *Op
 	expects map[Target]*Expectations // conflict_check (conflict.go)
+	// broken says why the write buffers can no longer be trusted (a panic
+	// while ending a subtransaction); the commit then fails instead of
+	// sending writes a rolled-back savepoint may have left behind.
+	broken string
 }
 
 // NewBackend makes the state of a fresh backend.
@@ -95,17 +99,24 @@ func (b *Backend) PrePrepare() *Status {
 // StartCommit begins applying the buffered writes (PRE_COMMIT). It returns
 // started=false when there is nothing to send.
 func (b *Backend) StartCommit() (started bool, st *Status) {
+	if b.broken != "" {
+		st := PanicStatus(b.broken)
+		st.Detail = "kt_fdw lost track of this transaction's writes; nothing was sent to KT and the transaction is rolled back."
+		return false, st
+	}
 	if b.commit != nil {
 		b.commit.Cancel()
 		b.commit = nil
 	}
+	// Final() and the expectations are computed by the commit goroutine:
+	// sorting a large buffer takes long (1M keys: ~1 s), and the backend
+	// thread must get back to CHECK_FOR_INTERRUPTS within ~100 ms (rule 7).
+	// Nothing changes the buffers until EndXact, which only drops them.
 	type work struct {
-		table   Table
-		remote  Remote
-		sets    []Record
-		removes [][]byte
-		clears  [][]byte // TRUNCATE (clear.go): become removes, or a clear first
-		exps    map[string]expectation
+		table  Table
+		remote Remote
+		buf    *Buffer
+		exps   *Expectations
 	}
 	var todo []work
 	for tgt, buf := range b.buffers {
@@ -117,10 +128,9 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		if st != nil {
 			return false, st
 		}
-		sets, removes := buf.Final()
-		w := work{table: Table{Server: srv, DB: tgt.DB}, remote: r, sets: sets, removes: removes, clears: buf.Clears()}
+		w := work{table: Table{Server: srv, DB: tgt.DB}, remote: r, buf: buf}
 		if e := b.expects[tgt]; e != nil {
-			w.exps = withoutCleared(e.all(), w.clears)
+			w.exps = e
 			// name the table (and show its keys) in a 40001 message
 			named := e.table
 			named.Server, named.DB = srv, tgt.DB
@@ -137,11 +147,17 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 	})
 	b.commit = startOp(func(ctx context.Context) *Status {
 		for _, w := range todo {
-			removes, st := applyClears(ctx, w.table, w.remote, w.clears, w.sets, w.removes)
+			sets, removes := w.buf.Final()
+			clears := w.buf.Clears()
+			var exps map[string]expectation
+			if w.exps != nil {
+				exps = withoutCleared(w.exps.all(), clears)
+			}
+			removes, st := applyClears(ctx, w.table, w.remote, clears, sets, removes)
 			if st != nil {
 				return st
 			}
-			if st := applyTarget(ctx, w.table, w.remote, w.sets, removes, w.exps); st != nil {
+			if st := applyTarget(ctx, w.table, w.remote, sets, removes, exps); st != nil {
 				return st
 			}
 		}
@@ -172,6 +188,23 @@ func (b *Backend) EndXact() {
 	clear(b.buffers)
 	clear(b.servers)
 	clear(b.expects)
+	b.broken = ""
+}
+
+// MarkBroken makes the current transaction's commit fail (see broken).
+func (b *Backend) MarkBroken(reason string) { b.broken = reason }
+
+// Reset drops all transaction state without touching the old maps: what is
+// left after EndXact itself failed.
+func (b *Backend) Reset() {
+	if b.commit != nil {
+		b.commit.Cancel()
+		b.commit = nil
+	}
+	b.buffers = map[Target]*Buffer{}
+	b.servers = map[uint32]Server{}
+	b.expects = nil
+	b.broken = ""
 }
 
 // EndSubXact folds (commit) or discards (abort) the writes of nesting level nest.
