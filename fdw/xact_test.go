@@ -136,3 +136,37 @@ func TestConnCacheReplacesOnOptionChange(t *testing.T) {
 	assert.Zero(t, cc.Len())
 	assert.True(t, made[1].closed)
 }
+
+// A panic while ending a subtransaction leaves the buffer untrustworthy: the
+// commit must fail without sending anything, and the next transaction is clean.
+func TestBrokenTransactionSendsNothing(t *testing.T) {
+	f := newFake()
+	be := newTestBackend(f)
+	be.writeBuffer(testTable("db")).Set(1, []byte("k"), []byte("v"))
+	be.MarkBroken("ending subtransaction level 2: boom")
+
+	started, st := be.StartCommit()
+	require.NotNil(t, st)
+	assert.False(t, started)
+	assert.Equal(t, SQLStateInternal, st.SQLState)
+	assert.Contains(t, st.Message, "boom")
+	assert.Empty(t, f.calls)
+
+	be.EndXact()
+	be.writeBuffer(testTable("db")).Set(1, []byte("k2"), []byte("v"))
+	require.Nil(t, commit(t, be))
+	assert.Equal(t, 1, f.count("set_bulk")+f.count("apply"))
+}
+
+// Reset recovers from a failed EndXact: fresh, usable state.
+func TestResetDropsEverything(t *testing.T) {
+	f := newFake()
+	be := newTestBackend(f)
+	be.writeBuffer(testTable("db")).Set(1, []byte("k"), []byte("v"))
+	be.Reset()
+	assert.Zero(t, be.BufferedWrites())
+	started, st := be.StartCommit()
+	require.Nil(t, st)
+	assert.False(t, started)
+	assert.Empty(t, f.calls)
+}

@@ -12,6 +12,7 @@ package main
 import "C"
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"time"
@@ -242,13 +243,24 @@ func ktfdw_xact_preprepare(st *C.KtStatus) (rc C.int) {
 //
 //export ktfdw_xact_end
 func ktfdw_xact_end() {
-	defer func() { _ = recover() }()
+	defer func() {
+		if recover() != nil {
+			backend.Reset()
+		}
+	}()
 	backend.EndXact()
 }
 
 //export ktfdw_subxact_end
 func ktfdw_subxact_end(nest C.int, commit C.int) {
-	defer func() { _ = recover() }()
+	// Raising here is not allowed (it may be an abort path), so a panic
+	// poisons the transaction: its commit fails rather than sending writes
+	// a rolled-back savepoint may have left in the buffer.
+	defer func() {
+		if r := recover(); r != nil {
+			backend.MarkBroken(fmt.Sprintf("ending subtransaction level %d: %v", int(nest), r))
+		}
+	}()
 	backend.EndSubXact(int(nest), commit != 0)
 }
 
