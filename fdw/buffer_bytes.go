@@ -5,14 +5,11 @@ package fdw
 const bufferRecordOverhead = 64
 
 // Bytes approximates the memory the buffer holds: key and value bytes of
-// every level plus a per-record overhead. It walks the buffer, so it is
-// meant for kt_fdw_stats(), not hot paths.
+// every level plus a per-record overhead.
 func (b *Buffer) Bytes() int64 {
 	var n int64
 	for _, l := range b.levels {
-		for k, c := range l.changes {
-			n += int64(len(k)+len(c.Value)) + bufferRecordOverhead
-		}
+		n += l.changes.bytes + int64(l.changes.Len())*bufferRecordOverhead
 	}
 	return n
 }
@@ -26,9 +23,7 @@ func (b *Backend) BufferedBytes() int64 {
 	}
 	for _, e := range b.expects {
 		for _, l := range e.levels {
-			for k, ex := range l.checks {
-				n += int64(len(k)+len(ex.value)) + bufferRecordOverhead
-			}
+			n += l.checks.bytes + int64(l.checks.Len())*bufferRecordOverhead
 		}
 	}
 	return n

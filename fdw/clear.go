@@ -15,12 +15,16 @@ import (
 
 // Clear buffers the removal of every key under prefix at nesting level nest.
 func (b *Buffer) Clear(nest int, prefix []byte) {
+	// top drops the snapshot; clear replaces (never modifies) the changes
 	b.top(nest).clear(prefix)
 }
 
 // clear records prefix on the level and forgets the level's own changes under it.
 func (l *level) clear(prefix []byte) {
-	dropCleared(l.changes, [][]byte{prefix})
+	if l.changes.Len() > 0 {
+		l.changes = l.changes.without(func(k []byte) bool { return bytes.HasPrefix(k, prefix) })
+		l.shared = false
+	}
 	kept := l.clears[:0]
 	for _, p := range l.clears {
 		if !bytes.HasPrefix(p, prefix) { // a wider clear makes a narrower one redundant
@@ -42,18 +46,6 @@ func coveredBy(key []byte, prefixes [][]byte) bool {
 		}
 	}
 	return false
-}
-
-// dropCleared deletes from changes every key under one of prefixes.
-func dropCleared(changes map[string]Change, prefixes [][]byte) {
-	if len(prefixes) == 0 {
-		return
-	}
-	for k := range changes {
-		if coveredBy([]byte(k), prefixes) {
-			delete(changes, k)
-		}
-	}
 }
 
 // Clears returns the prefixes the transaction cleared, outermost first,

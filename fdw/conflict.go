@@ -1,7 +1,6 @@
 package fdw
 
 import (
-	"bytes"
 	"fmt"
 )
 
@@ -19,9 +18,11 @@ type expectation struct {
 	absent bool
 }
 
+// expectLevel keeps its expectations compactly (changeSet, Removed = absent):
+// conflict_check on a large INSERT expects every key absent.
 type expectLevel struct {
 	nest   int
-	checks map[string]expectation
+	checks *changeSet
 }
 
 // Expectations are one transaction's expectations on one KT database.
@@ -33,7 +34,7 @@ type Expectations struct {
 // has reports whether key already has an expectation at any level.
 func (e *Expectations) has(key []byte) bool {
 	for _, l := range e.levels {
-		if _, ok := l.checks[string(key)]; ok {
+		if l.checks.Has(key) {
 			return true
 		}
 	}
@@ -48,14 +49,10 @@ func (e *Expectations) add(nest int, key, value []byte, absent bool) {
 	}
 	n := len(e.levels)
 	if n == 0 || e.levels[n-1].nest < nest {
-		e.levels = append(e.levels, &expectLevel{nest: nest, checks: map[string]expectation{}})
+		e.levels = append(e.levels, &expectLevel{nest: nest, checks: newChangeSet()})
 		n++
 	}
-	ex := expectation{absent: absent}
-	if !absent {
-		ex.value = bytes.Clone(nonNil(value))
-	}
-	e.levels[n-1].checks[string(key)] = ex
+	e.levels[n-1].checks.Put(key, Change{Value: value, Removed: absent})
 }
 
 // RollbackTo forgets the expectations of level nest and deeper.
@@ -76,11 +73,12 @@ func (e *Expectations) CommitSub(nest int) {
 		}
 		if n >= 2 && e.levels[n-2].nest >= nest-1 {
 			parent := e.levels[n-2]
-			for k, ex := range l.checks {
-				if _, ok := parent.checks[k]; !ok {
-					parent.checks[k] = ex
+			l.checks.Each(func(k []byte, c Change) bool {
+				if !parent.checks.Has(k) {
+					parent.checks.Put(k, c)
 				}
-			}
+				return true
+			})
 			e.levels = e.levels[:n-1]
 			continue
 		}
@@ -93,9 +91,14 @@ func (e *Expectations) CommitSub(nest int) {
 func (e *Expectations) all() map[string]expectation {
 	out := map[string]expectation{}
 	for i := len(e.levels) - 1; i >= 0; i-- {
-		for k, ex := range e.levels[i].checks {
-			out[k] = ex
-		}
+		e.levels[i].checks.Each(func(k []byte, c Change) bool {
+			ex := expectation{absent: c.Removed}
+			if !c.Removed {
+				ex.value = nonNil(c.Value)
+			}
+			out[string(k)] = ex
+			return true
+		})
 	}
 	return out
 }
