@@ -75,7 +75,7 @@ func (s *Scan) StartSpec(spec ScanSpec) *Status {
 		}
 	}
 	var (
-		snap    map[string]Change
+		snap    *changeSet
 		cleared [][]byte
 	)
 	if spec.Kind != ScanGet {

@@ -20,7 +20,7 @@ type producer struct {
 	r     Remote
 	table Table
 	spec  ScanSpec
-	snap  map[string]Change
+	snap  *changeSet // buffered changes (read-only)
 	// key prefixes the transaction cleared (TRUNCATE): KT records under
 	// them are gone for this transaction
 	cleared [][]byte
@@ -32,13 +32,14 @@ type producer struct {
 	fromKT   int64 // KT records sent, for the planner's row count
 }
 
-func (p *producer) run(snap map[string]Change) {
+func (p *producer) run(snap *changeSet) {
 	p.snap = snap
-	for k, c := range snap {
-		if !c.Removed && p.spec.matches([]byte(k)) {
-			p.buffered = append(p.buffered, Record{Key: []byte(k), Value: c.Value, XT: c.XT})
+	snap.Each(func(k []byte, c Change) bool {
+		if !c.Removed && p.spec.matches(k) {
+			p.buffered = append(p.buffered, Record{Key: k, Value: c.Value, XT: c.XT})
 		}
-	}
+		return true
+	})
 	slices.SortFunc(p.buffered, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
 
 	var ok bool
@@ -103,10 +104,10 @@ func (p *producer) done() bool {
 // else all at the end (last). KT records whose key has a buffered change
 // are dropped: the buffer decides. false when the scan must stop.
 func (p *producer) emit(recs []Record, last bool) bool {
-	if len(p.snap) > 0 || len(p.cleared) > 0 {
+	if p.snap.Len() > 0 || len(p.cleared) > 0 {
 		kept := recs[:0]
 		for _, r := range recs {
-			if _, ok := p.snap[string(r.Key)]; !ok && !coveredBy(r.Key, p.cleared) {
+			if !p.snap.Has(r.Key) && !coveredBy(r.Key, p.cleared) {
 				kept = append(kept, r)
 			}
 		}
@@ -172,10 +173,10 @@ func (p *producer) get() bool {
 // keys fetches the records of keys (sorted) with get_bulk, ScanBatch at a
 // time, skipping those the buffer decides.
 func (p *producer) keys(keys [][]byte) bool {
-	if len(p.snap) > 0 {
+	if p.snap.Len() > 0 {
 		var ask [][]byte
 		for _, k := range keys {
-			if _, ok := p.snap[string(k)]; !ok {
+			if !p.snap.Has(k) {
 				ask = append(ask, k)
 			}
 		}
@@ -215,7 +216,7 @@ func (p *producer) listKeys(prefix []byte) ([][]byte, bool) {
 		max := -1
 		if p.spec.Limit > 0 {
 			// keys the buffer decides are dropped later: ask for more
-			max = int(min(p.spec.Limit+int64(len(p.snap)), 1<<30))
+			max = int(min(p.spec.Limit+int64(p.snap.Len()), 1<<30))
 		}
 		keys, err = sr.MatchPrefix(ctx, p.table.DB, prefix, max)
 		return err

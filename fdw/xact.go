@@ -57,10 +57,11 @@ func (b *Backend) lookup(t Table, key []byte) (Change, bool) {
 	return Change{}, false
 }
 
-// snapshot is a copy of a table's buffered changes, for a scan to merge.
-func (b *Backend) snapshot(t Table) map[string]Change {
+// snapshot is a table's buffered changes as of now, for a scan to merge
+// (Buffer.Snapshot: later writes do not show in it).
+func (b *Backend) snapshot(t Table) *changeSet {
 	if buf, ok := b.buffers[t.Target()]; ok {
-		return buf.Flatten()
+		return buf.Snapshot()
 	}
 	return nil
 }
