@@ -1,0 +1,63 @@
+package fdw
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// applyItems merges sets, removes and expectations into one item per key,
+// sorted; unsorted input is sorted first and a remove beats a set.
+func TestApplyItemsMerge(t *testing.T) {
+	describe := func(items []applyItem) []string {
+		var out []string
+		for _, it := range items {
+			s := string(it.key)
+			if it.write != nil {
+				if it.write.Remove {
+					s += " remove"
+				} else {
+					s += fmt.Sprintf(" set=%s xt=%d", it.write.Value, it.write.XT)
+				}
+			}
+			if it.expect != nil {
+				if it.expect.absent {
+					s += " expect absent"
+				} else {
+					s += " expect=" + string(it.expect.value)
+				}
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		sets    []Record
+		removes [][]byte
+		exps    map[string]expectation
+		want    []string
+	}{
+		{"empty", nil, nil, nil, nil},
+		{"sorted merge",
+			[]Record{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("c"), Value: []byte("3"), XT: 7}},
+			[][]byte{[]byte("b"), []byte("d")},
+			map[string]expectation{"c": {value: []byte("old")}, "d": {absent: true}, "e": {absent: true}},
+			[]string{"a set=1 xt=0", "b remove", "c set=3 xt=7 expect=old", "d remove expect absent", "e expect absent"}},
+		{"unsorted input, remove beats set",
+			[]Record{{Key: []byte("z"), Value: []byte("1")}, {Key: []byte("m"), Value: []byte("2")}},
+			[][]byte{[]byte("z"), []byte("b")},
+			nil,
+			[]string{"b remove", "m set=2 xt=0", "z remove"}},
+		{"empty key",
+			[]Record{{Key: []byte{}, Value: []byte("e")}},
+			nil,
+			map[string]expectation{"": {absent: true}},
+			[]string{" set=e xt=0 expect absent"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, describe(applyItems(tc.sets, tc.removes, tc.exps)))
+		})
+	}
+}
