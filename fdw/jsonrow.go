@@ -186,7 +186,9 @@ func JSONRowError(table, key string, decoding bool, err error) *Status {
 	if decoding {
 		verb = "decode the KT value"
 	}
-	st := Errorf(SQLStateInvalidTextRepresentation, "could not %s of key \"%s\" in foreign table \"%s\" (format 'json')", verb, key, table)
+	// the key's bytes as the message may show them: not valid UTF-8 -> \x hex, long -> shortened
+	shown := Table{}.displayKey([]byte(key))
+	st := Errorf(SQLStateInvalidTextRepresentation, "could not %s of key \"%s\" in foreign table \"%s\" (format 'json')", verb, shown, table)
 	st.Detail = err.Error()
 	return st
 }
