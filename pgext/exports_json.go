@@ -4,11 +4,13 @@ package main
 
 /*
 #include <stdlib.h>
+#include <string.h>
 #include "ktfdw_go.h"
 */
 import "C"
 
 import (
+	"sync"
 	"unsafe"
 
 	"github.com/kt-fdw/kt_fdw/fdw"
@@ -17,13 +19,48 @@ import (
 // Option format 'json' (issue 5): C passes each value column's text form
 // and category; Go builds or parses the JSON object.
 
+// lastJSONColumns is the column list of the last call: C passes the same
+// palloc'd names array for every row of a table, so the names are not
+// copied again per row. A hit is checked against the C strings (compared in
+// place), so a reused address with other names is never mistaken for it.
+var lastJSONColumns struct {
+	sync.Mutex
+	names **C.char
+	cats  *C.char
+	cols  []fdw.JSONColumn
+}
+
 func jsonColumns(n C.int, names **C.char, cats *C.char) []fdw.JSONColumn {
 	ns, cs := unsafe.Slice(names, int(n)), unsafe.Slice(cats, int(n))
+	last := &lastJSONColumns
+	last.Lock()
+	defer last.Unlock()
+	if last.names == names && last.cats == cats && sameJSONColumns(last.cols, ns, cs) {
+		return last.cols
+	}
 	cols := make([]fdw.JSONColumn, int(n))
 	for i := range cols {
 		cols[i] = fdw.JSONColumn{Name: C.GoString(ns[i]), Category: byte(cs[i])}
 	}
+	last.names, last.cats, last.cols = names, cats, cols
 	return cols
+}
+
+// sameJSONColumns reports whether cols are the C names and categories, without copying them.
+func sameJSONColumns(cols []fdw.JSONColumn, names []*C.char, cats []C.char) bool {
+	if len(cols) != len(names) {
+		return false
+	}
+	for i, col := range cols {
+		if col.Category != byte(cats[i]) {
+			return false
+		}
+		l := int(C.strlen(names[i]))
+		if l != len(col.Name) || string(unsafe.Slice((*byte)(unsafe.Pointer(names[i])), l)) != col.Name {
+			return false
+		}
+	}
+	return true
 }
 
 // ktfdw_json_encode builds the KT value of a row into out (one malloc'd
