@@ -145,6 +145,14 @@ type applyItem struct {
 // per-key map entry or allocation (1,000,000 keys at commit). A key in both
 // sets and removes is removed.
 func applyItems(sets []Record, removes [][]byte, exps map[string]expectation) []applyItem {
+	sets, removes = sortedWrites(sets, removes)
+	items, _, _ := mergeItems(sets, removes, exps, -1)
+	return items
+}
+
+// sortedWrites returns sets and removes sorted by key (as they are when
+// they come from Buffer.Final: then without copying).
+func sortedWrites(sets []Record, removes [][]byte) ([]Record, [][]byte) {
 	cmpRecord := func(a, b Record) int { return bytes.Compare(a.Key, b.Key) }
 	if !slices.IsSortedFunc(sets, cmpRecord) {
 		sets = slices.Clone(sets)
@@ -154,17 +162,27 @@ func applyItems(sets []Record, removes [][]byte, exps map[string]expectation) []
 		removes = slices.Clone(removes)
 		slices.SortFunc(removes, bytes.Compare)
 	}
+	return sets, removes
+}
+
+// mergeItems merges the first limit keys (< 0: all) of the sorted sets and
+// removes and of exps into items, and returns the sets and removes left.
+func mergeItems(sets []Record, removes [][]byte, exps map[string]expectation, limit int) ([]applyItem, []Record, [][]byte) {
 	ekeys := make([]string, 0, len(exps))
 	for k := range exps {
 		ekeys = append(ekeys, k)
 	}
 	sort.Strings(ekeys)
+	nwrites := len(sets) + len(removes)
+	if limit >= 0 {
+		nwrites = min(nwrites, limit)
+	}
 	// one backing array each; items point into them (capacity never exceeded)
-	writes := make([]ktscript.Write, 0, len(sets)+len(removes))
+	writes := make([]ktscript.Write, 0, nwrites)
 	expects := make([]expectation, 0, len(ekeys))
-	out := make([]applyItem, 0, max(len(sets)+len(removes), len(ekeys)))
+	out := make([]applyItem, 0, max(nwrites, len(ekeys)))
 	i, j, k := 0, 0, 0
-	for i < len(sets) || j < len(removes) || k < len(ekeys) {
+	for (i < len(sets) || j < len(removes) || k < len(ekeys)) && (limit < 0 || len(out) < limit) {
 		var key []byte
 		have := false
 		if i < len(sets) {
@@ -198,7 +216,7 @@ func applyItems(sets []Record, removes [][]byte, exps map[string]expectation) []
 		}
 		out = append(out, it)
 	}
-	return out
+	return out, sets[i:], removes[j:]
 }
 
 func (it applyItem) check() ktscript.Check {
@@ -210,6 +228,9 @@ func (it applyItem) check() ktscript.Check {
 // fail the commit before any chunk is written. refused reports that the
 // very first call got an error reply from the server (nothing applied).
 func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []Record, removes [][]byte, exps map[string]expectation, batch int) (st *Status, refused bool) {
+	if len(exps) == 0 {
+		return applyAtomicWrites(ctx, t, ar, r, sets, removes, batch)
+	}
 	items := applyItems(sets, removes, exps)
 	var chunks [][]applyItem
 	for i := 0; i < len(items); i += batch {
@@ -249,6 +270,26 @@ func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []
 			return st, refused && first
 		}
 		first = false
+	}
+	return nil, false
+}
+
+// applyAtomicWrites is applyAtomic without expectations: the same chunks,
+// merged one at a time, so a large commit does not hold an item per key.
+func applyAtomicWrites(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []Record, removes [][]byte, batch int) (st *Status, refused bool) {
+	sets, removes = sortedWrites(sets, removes)
+	total := (len(sets) + len(removes) + batch - 1) / batch
+	for index := 0; len(sets) > 0 || len(removes) > 0; index++ {
+		var chunk []applyItem
+		chunk, sets, removes = mergeItems(sets, removes, nil, batch)
+		req := ktscript.Request{DB: t.DB, Writes: make([]ktscript.Write, len(chunk))}
+		for i, it := range chunk {
+			req.Writes[i] = *it.write
+		}
+		st, refused := applyChunk(ctx, t, ar, r, req, chunk, index, total)
+		if st != nil {
+			return st, refused && index == 0
+		}
 	}
 	return nil, false
 }

@@ -61,3 +61,27 @@ func TestApplyItemsMerge(t *testing.T) {
 		})
 	}
 }
+
+// Chunks merged one at a time (applyAtomicWrites) are the chunks of the full list.
+func TestMergeItemsInChunksMatchesFullList(t *testing.T) {
+	var sets []Record
+	var removes [][]byte
+	for i := 0; i < 25; i++ {
+		k := []byte(fmt.Sprintf("k%02d", i))
+		if i%3 == 0 {
+			removes = append(removes, k)
+		} else {
+			sets = append(sets, Record{Key: k, Value: []byte{byte(i)}})
+		}
+	}
+	full := applyItems(sets, removes, nil)
+	var chunked []applyItem
+	for s, r, n := sets, removes, 0; len(s) > 0 || len(r) > 0; n++ {
+		var chunk []applyItem
+		chunk, s, r = mergeItems(s, r, nil, 4)
+		assert.LessOrEqual(t, len(chunk), 4)
+		assert.Equal(t, full[4*n:min(4*n+4, len(full))], chunk)
+		chunked = append(chunked, chunk...)
+	}
+	assert.Equal(t, full, chunked)
+}
