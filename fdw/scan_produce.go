@@ -34,12 +34,21 @@ type producer struct {
 
 func (p *producer) run(snap *changeSet) {
 	p.snap = snap
-	snap.Each(func(k []byte, c Change) bool {
-		if !c.Removed && p.spec.matches(k) {
-			p.buffered = append(p.buffered, Record{Key: k, Value: c.Value, XT: c.XT})
+	if p.spec.Kind == ScanKeys && len(p.spec.Keys) < snap.Len() {
+		// an IN list (per nested-loop rescan): look its keys up, not every buffered key
+		for _, k := range p.spec.Keys {
+			if c, ok := snap.Get(k); ok && !c.Removed {
+				p.buffered = append(p.buffered, Record{Key: k, Value: c.Value, XT: c.XT})
+			}
 		}
-		return true
-	})
+	} else {
+		snap.Each(func(k []byte, c Change) bool {
+			if !c.Removed && p.spec.matches(k) {
+				p.buffered = append(p.buffered, Record{Key: k, Value: c.Value, XT: c.XT})
+			}
+			return true
+		})
+	}
 	slices.SortFunc(p.buffered, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
 
 	var ok bool
