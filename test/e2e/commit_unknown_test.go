@@ -29,18 +29,7 @@ func unknownEnv(t *testing.T, mode string, check bool) *env {
 	}
 	e := txDevEnv(t, mode == "atomic", opts)
 	e.exec("ALTER SERVER kt OPTIONS (SET timeout '5s', ADD connect_timeout '1s')")
-	e.exec("CREATE TABLE rules (name text PRIMARY KEY, body text NOT NULL)")
-	e.exec(`CREATE FUNCTION rules_to_kt() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    DELETE FROM kv WHERE key = OLD.name;
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO kv VALUES (NEW.name, NEW.body);
-  END IF;
-  RETURN NULL;
-END $$`)
-	e.exec("CREATE TRIGGER rules_kt AFTER INSERT OR UPDATE OR DELETE ON rules FOR EACH ROW EXECUTE FUNCTION rules_to_kt()")
+	createRulesSyncedToKV(e)
 	e.exec("INSERT INTO rules SELECT 'r' || i, 'body' || i FROM generate_series(1, 20) i")
 	e.requireSynced("after the initial load")
 	return e

@@ -66,23 +66,6 @@ func txDevEnv(t *testing.T, scripts bool, serverOpts string) *env {
 	return e
 }
 
-// txKT is every record of KT DB 0, read with the kt client.
-func txKT(t *testing.T, c *kt.Client) map[string]string {
-	t.Helper()
-	keys, err := c.MatchPrefix(ctx(t), "", nil, -1)
-	require.NoError(t, err)
-	out := map[string]string{}
-	if len(keys) == 0 {
-		return out
-	}
-	recs, err := c.GetBulk(ctx(t), "", keys, true)
-	require.NoError(t, err)
-	for _, r := range recs {
-		out[string(r.Key)] = string(r.Value)
-	}
-	return out
-}
-
 func txLocal(t *testing.T, conn *pgx.Conn, table string) map[string]string {
 	t.Helper()
 	rs, err := conn.Query(ctx(t), "SELECT k, v FROM "+table)
@@ -110,7 +93,7 @@ func TestAtomicApplyIsOneScriptCall(t *testing.T) {
 	e.exec("DELETE FROM kv WHERE key = 'old'")
 	scripts, sets, removes := e.ktCounter("cnt_script"), e.ktCounter("cnt_set"), e.ktCounter("cnt_remove")
 	e.exec("COMMIT")
-	assert.Equal(t, map[string]string{"a": "1", "b": "", "upd": "2"}, txKT(t, e.kt))
+	assert.Equal(t, map[string]string{"a": "1", "b": "", "upd": "2"}, ktAll(t, e.kt))
 	assert.Equal(t, uint64(2), e.ktCounter("cnt_script")-scripts, "probe + one apply")
 	assert.Equal(t, sets, e.ktCounter("cnt_set"), "no set_bulk")
 	assert.Equal(t, removes, e.ktCounter("cnt_remove"), "no remove_bulk")
@@ -121,7 +104,7 @@ func TestAtomicApplyIsOneScriptCall(t *testing.T) {
 	before := e.dev.Requests()
 	e.exec("ROLLBACK")
 	assert.Equal(t, before, e.dev.Requests(), "ROLLBACK sends nothing")
-	assert.Equal(t, map[string]string{"a": "1", "b": "", "upd": "2"}, txKT(t, e.kt))
+	assert.Equal(t, map[string]string{"a": "1", "b": "", "upd": "2"}, ktAll(t, e.kt))
 
 	// the next commit on this connection does not probe again
 	scripts = e.ktCounter("cnt_script")
@@ -143,28 +126,28 @@ func TestApplyModes(t *testing.T) {
 		assert.Contains(t, pe.Message, `KT server "kt"`)
 		assert.Contains(t, pe.Message, "does not run kt_fdw.lua")
 		assert.Contains(t, pe.Hint, "-scr")
-		assert.Empty(t, txKT(t, e.kt))
+		assert.Empty(t, ktAll(t, e.kt))
 		assert.Empty(t, txLocal(t, e.conn, "local"), "the local insert was rolled back")
 	})
 	t.Run("auto without script", func(t *testing.T) {
 		e := txDevEnv(t, false, "")
 		sets := e.ktCounter("cnt_set")
 		e.exec("INSERT INTO kv VALUES ('a', '1'), ('b', '2')")
-		assert.Equal(t, map[string]string{"a": "1", "b": "2"}, txKT(t, e.kt))
+		assert.Equal(t, map[string]string{"a": "1", "b": "2"}, ktAll(t, e.kt))
 		assert.Equal(t, uint64(2), e.ktCounter("cnt_set")-sets, "set_bulk")
 	})
 	t.Run("bulk with script", func(t *testing.T) {
 		e := txDevEnv(t, true, "apply 'bulk'")
 		scripts := e.ktCounter("cnt_script")
 		e.exec("INSERT INTO kv VALUES ('a', '1')")
-		assert.Equal(t, map[string]string{"a": "1"}, txKT(t, e.kt))
+		assert.Equal(t, map[string]string{"a": "1"}, ktAll(t, e.kt))
 		assert.Equal(t, scripts, e.ktCounter("cnt_script"), "no script call")
 	})
 	t.Run("apply_batch chunks", func(t *testing.T) {
 		e := txDevEnv(t, true, "apply 'atomic', apply_batch '3'")
 		scripts := e.ktCounter("cnt_script")
 		e.exec("INSERT INTO kv SELECT 'k' || i, 'v' || i FROM generate_series(1, 10) i")
-		assert.Len(t, txKT(t, e.kt), 10)
+		assert.Len(t, ktAll(t, e.kt), 10)
 		assert.Equal(t, uint64(1+4), e.ktCounter("cnt_script")-scripts, "probe + ceil(10/3) chunks")
 	})
 }
@@ -198,9 +181,9 @@ func TestSavepointsReachKT(t *testing.T) {
 			e.exec("SAVEPOINT s3")
 			e.exec("UPDATE kv SET value = 'a2' WHERE key = 'a'")
 			e.exec("ROLLBACK TO SAVEPOINT s3")
-			assert.Equal(t, map[string]string{"keep": "k0", "gone": "g0"}, txKT(t, e.kt), "nothing reaches KT before COMMIT")
+			assert.Equal(t, map[string]string{"keep": "k0", "gone": "g0"}, ktAll(t, e.kt), "nothing reaches KT before COMMIT")
 			e.exec("COMMIT")
-			assert.Equal(t, map[string]string{"a": "1", "keep": "k1"}, txKT(t, e.kt))
+			assert.Equal(t, map[string]string{"a": "1", "keep": "k1"}, ktAll(t, e.kt))
 
 			e.exec(`CREATE FUNCTION try_put(k text, v text) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
@@ -216,7 +199,7 @@ END $$`)
 			var ok1, ok2, ok3 bool
 			require.NoError(t, e.conn.QueryRow(ctx(t), "SELECT try_put('x', 'good'), try_put('y', 'bad'), try_put('a', 'duplicate')").Scan(&ok1, &ok2, &ok3))
 			assert.Equal(t, []bool{true, false, false}, []bool{ok1, ok2, ok3})
-			assert.Equal(t, map[string]string{"a": "1", "keep": "touched", "x": "good"}, txKT(t, e.kt))
+			assert.Equal(t, map[string]string{"a": "1", "keep": "touched", "x": "good"}, ktAll(t, e.kt))
 		})
 	}
 }
@@ -247,7 +230,7 @@ func TestConflictCheckFailsCommit(t *testing.T) {
 			assert.Equal(t, "40001", pe.Code)
 			assert.Contains(t, pe.Message, `key "k"`)
 			assert.Contains(t, pe.Detail, "nothing was written")
-			assert.Equal(t, map[string]string{"k": "theirs"}, txKT(t, e.kt))
+			assert.Equal(t, map[string]string{"k": "theirs"}, ktAll(t, e.kt))
 			assert.Empty(t, txLocal(t, e.conn, "local"))
 
 			// INSERT expects the key absent
@@ -257,7 +240,7 @@ func TestConflictCheckFailsCommit(t *testing.T) {
 			pe = pgErr(t, e.conn, "COMMIT")
 			assert.Equal(t, "40001", pe.Code)
 			assert.Contains(t, pe.Message, `key "n"`)
-			assert.Equal(t, map[string]string{"k": "theirs", "n": "theirs"}, txKT(t, e.kt))
+			assert.Equal(t, map[string]string{"k": "theirs", "n": "theirs"}, ktAll(t, e.kt))
 
 			// DELETE of a row someone removed meanwhile
 			e.exec("BEGIN")
@@ -271,7 +254,7 @@ func TestConflictCheckFailsCommit(t *testing.T) {
 			e.exec("UPDATE kv SET value = 'mine' WHERE key = 'k'")
 			e.exec("INSERT INTO kv VALUES ('n', 'mine')")
 			e.exec("COMMIT")
-			assert.Equal(t, map[string]string{"k": "mine", "n": "mine"}, txKT(t, e.kt))
+			assert.Equal(t, map[string]string{"k": "mine", "n": "mine"}, ktAll(t, e.kt))
 
 			// conflict_check off on the table: last writer wins
 			e.exec("ALTER FOREIGN TABLE kv OPTIONS (ADD conflict_check 'off')")
@@ -279,7 +262,7 @@ func TestConflictCheckFailsCommit(t *testing.T) {
 			e.exec("UPDATE kv SET value = 'last' WHERE key = 'k'")
 			e.ktSet("k", "theirs")
 			e.exec("COMMIT")
-			assert.Equal(t, "last", txKT(t, e.kt)["k"])
+			assert.Equal(t, "last", ktAll(t, e.kt)["k"])
 		})
 	}
 }
@@ -318,7 +301,7 @@ func TestAtomicCommitFaults(t *testing.T) {
 				_, err := conn.Exec(ctx(t), sql)
 				require.NoError(t, err, sql)
 			}
-			before := txKT(t, e.kt)
+			before := ktAll(t, e.kt)
 			run("BEGIN")
 			run("INSERT INTO local VALUES ('l', '1')")
 			run("UPDATE kv SET value = 'new' WHERE key = 'u'")
@@ -335,7 +318,7 @@ func TestAtomicCommitFaults(t *testing.T) {
 			_, err := conn.Exec(ctx(t), "COMMIT")
 			now := before // KT down: nothing could be applied
 			if tc.fault != nil {
-				now = txKT(t, e.kt)
+				now = ktAll(t, e.kt)
 			}
 			if tc.want == committed {
 				require.NoError(t, err)

@@ -11,18 +11,7 @@ import (
 // change through the foreign table, so KT gets it in the same commit.
 func TestTriggerSyncedTableCommitsTogether(t *testing.T) {
 	e := newEnv(t)
-	e.exec("CREATE TABLE rules (name text PRIMARY KEY, body text NOT NULL)")
-	e.exec(`CREATE FUNCTION rules_to_kt() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    DELETE FROM kv WHERE key = OLD.name;
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO kv VALUES (NEW.name, NEW.body);
-  END IF;
-  RETURN NULL;
-END $$`)
-	e.exec("CREATE TRIGGER rules_kt AFTER INSERT OR UPDATE OR DELETE ON rules FOR EACH ROW EXECUTE FUNCTION rules_to_kt()")
+	createRulesSyncedToKV(e)
 
 	e.exec("INSERT INTO rules VALUES ('r1', 'allow'), ('r2', 'deny')")
 	v, ok := e.ktGet("r1")
@@ -45,4 +34,21 @@ END $$`)
 	assert.True(t, ok, "rolled back delete reached KT")
 	assert.Equal(t, "deny", v)
 	assert.Equal(t, 2, e.ktCount())
+}
+
+// createRulesSyncedToKV makes the table rules(name, body) whose trigger writes
+// every change through the foreign table kv, the first users' pattern.
+func createRulesSyncedToKV(e *env) {
+	e.exec("CREATE TABLE rules (name text PRIMARY KEY, body text NOT NULL)")
+	e.exec(`CREATE FUNCTION rules_to_kt() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    DELETE FROM kv WHERE key = OLD.name;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO kv VALUES (NEW.name, NEW.body);
+  END IF;
+  RETURN NULL;
+END $$`)
+	e.exec("CREATE TRIGGER rules_kt AFTER INSERT OR UPDATE OR DELETE ON rules FOR EACH ROW EXECUTE FUNCTION rules_to_kt()")
 }
