@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -108,6 +109,10 @@ func runDemo(ctx context.Context, out io.Writer) error {
 		}
 	}
 
+	scriptsBefore, err := scriptCalls(ctx, client)
+	if err != nil {
+		return err
+	}
 	for _, step := range demoSteps {
 		verb := "COMMIT"
 		if step.rollback {
@@ -118,6 +123,24 @@ func runDemo(ctx context.Context, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "   %s\n", verb)
+	}
+
+	scriptsAfter, err := scriptCalls(ctx, client)
+	if err != nil {
+		return err
+	}
+	// every committed step is one ktfdwapply call when the script is used
+	// (the apply mode probe, ktfdwversion, adds one more per connection)
+	committed := 0
+	for _, step := range demoSteps {
+		if !step.rollback {
+			committed++
+		}
+	}
+	if scriptsAfter-scriptsBefore >= int64(committed) {
+		fmt.Fprintln(out, "\n   (each COMMIT reached KT as one call of kt_fdw.lua's ktfdwapply: other KT clients saw it all or nothing)")
+	} else {
+		fmt.Fprintln(out, "\n   (KT has no kt_fdw.lua: each COMMIT reached KT as set_bulk/remove_bulk calls, apply 'bulk')")
 	}
 
 	fmt.Fprintln(out, "\n== the rules table in PostgreSQL")
@@ -147,11 +170,21 @@ func demoKT() (addr string, stop func(), err error) {
 	if addr := os.Getenv("KT_TEST_ADDR"); addr != "" {
 		return addr, func() {}, nil
 	}
-	srv, err := ktdev.Start(ktdev.Config{})
+	// with kt_fdw.lua's procedures, as a ktserver started with -scr kt_fdw.lua
+	srv, err := ktdev.Start(ktdev.Config{KTFDWScripts: true})
 	if err != nil {
 		return "", nil, err
 	}
 	return srv.Addr(), func() { srv.Close() }, nil
+}
+
+// scriptCalls is KT's count of play_script calls (report cnt_script).
+func scriptCalls(ctx context.Context, c *kt.Client) (int64, error) {
+	rep, err := c.Report(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(rep["cnt_script"], 10, 64)
 }
 
 func runTx(ctx context.Context, conn *pgx.Conn, out io.Writer, stmts []string, rollback bool) error {

@@ -28,6 +28,8 @@ func TestDemo(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, out.String(), "KT matches the rules table")
 	require.Contains(t, out.String(), "block-tor-exits   deny:on")
+	// the dev server has kt_fdw.lua's procedures, so commits take the atomic path
+	require.Contains(t, out.String(), "one call of kt_fdw.lua's ktfdwapply")
 	require.NotContains(t, out.String(), "oops ")
 	// the reconcile half: nothing, then exactly the injected drift, repaired
 	require.Contains(t, out.String(), "2 source rows, 2 KT keys: 0 missing, 0 extra, 0 differing\n")
