@@ -86,6 +86,9 @@ func (s *Scan) StartSpec(spec ScanSpec) *Status {
 	if st != nil {
 		return st
 	}
+	if spec.Kind == ScanGet && s.getNow(r, spec) {
+		return nil
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	out := make(chan scanItem, 2)

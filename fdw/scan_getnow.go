@@ -1,0 +1,53 @@
+package fdw
+
+import (
+	"bytes"
+	"context"
+	"time"
+)
+
+// getNowBudget bounds a point lookup done on the calling goroutine (one
+// poll interval of the C side): within it no CHECK_FOR_INTERRUPTS runs, so
+// it must stay well under DESIGN.md rule 7's ~100 ms.
+const getNowBudget = 20 * time.Millisecond
+
+// deadlineCtx has a deadline but no Done channel: the kt client then sets
+// the socket deadline without arming a timer or an AfterFunc per call.
+type deadlineCtx struct {
+	context.Context
+	at time.Time
+}
+
+func (c deadlineCtx) Deadline() (time.Time, bool) { return c.at, true }
+
+// getNow serves a point lookup on the calling goroutine when KT answers
+// within getNowBudget: no goroutine start, channel hand-off or timer, which
+// are most of a lookup's cost inside a backend (Go's locked callback thread
+// hands over to another thread and back for each). Any error, the budget's
+// timeout included, returns false and the caller runs the usual goroutine,
+// which repeats the get (idempotent) with the server's timeout, retries and
+// error reporting. Failover remotes are left to the goroutine: a lookup
+// slower than the budget must not mark a healthy host down.
+func (s *Scan) getNow(r Remote, spec ScanSpec) bool {
+	if _, ok := r.(ktRemote); !ok || s.table.XT || len(spec.Keys) != 1 {
+		return false
+	}
+	oc := s.table.opContext("get")
+	budget := getNowBudget
+	if oc.Timeout > 0 && oc.Timeout < budget {
+		return false // a real timeout must be reported as one
+	}
+	key := spec.Keys[0]
+	val, found, err := r.Get(deadlineCtx{context.Background(), time.Now().Add(budget)}, s.table.DB, key)
+	if err != nil {
+		return false
+	}
+	countCall(oc, 1, false)
+	out := make(chan scanItem, 1)
+	if found {
+		out <- scanItem{rows: []Record{{Key: bytes.Clone(key), Value: val}}}
+	}
+	close(out)
+	s.out = out
+	return true
+}

@@ -1,0 +1,74 @@
+package fdw
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kt-fdw/kt_fdw/kt/ktdev"
+)
+
+func TestPointGetOnCallingGoroutine(t *testing.T) {
+	tbl, srv := ktTable(t)
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	r, err := DialKT(tbl.Server.Opts)
+	require.NoError(t, err)
+	require.NoError(t, r.SetBulk(context.Background(), tbl.DB, []Record{{Key: []byte("k"), Value: []byte("v")}}))
+	require.NoError(t, r.Close())
+
+	// getNow answered in Start: the first poll, without waiting, has the row
+	for _, tc := range []struct {
+		key  string
+		want []string
+	}{{"k", []string{"v"}}, {"missing", nil}} {
+		s := NewScan(be, tbl)
+		require.Nil(t, s.Start(true, []byte(tc.key)))
+		res, rows, st := s.Next(0)
+		require.Nil(t, st)
+		var got []string
+		if len(tc.want) > 0 {
+			require.Equal(t, ScanRows, res, tc.key)
+			for _, r := range rows {
+				got = append(got, string(r.Value))
+			}
+			res, _, _ = s.Next(0)
+		}
+		assert.Equal(t, tc.want, got, tc.key)
+		assert.Equal(t, ScanEOF, res, tc.key)
+		s.Close()
+	}
+
+	if srv == nil {
+		t.Skip("the slow-reply case needs the dev server's fault injection (KT_TEST_ADDR is set)")
+	}
+	// a reply slower than the budget: the goroutine repeats the get
+	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "get", Stall: 3 * getNowBudget, Times: 1})
+	defer srv.SetFault(ktdev.Fault{})
+	before := srv.Requests()
+	got, st := scanAll(t, be, tbl, true, []byte("k"))
+	require.Nil(t, st)
+	assert.Equal(t, map[string]string{"k": "v"}, got)
+	assert.Equal(t, uint64(2), srv.Requests()-before, "the timed-out attempt and the goroutine's get")
+}
+
+func TestPointGetShortTimeoutStaysInGoroutine(t *testing.T) {
+	if os.Getenv("KT_TEST_ADDR") != "" {
+		t.Skip("needs the dev server's fault injection (KT_TEST_ADDR is set)")
+	}
+	tbl, srv := ktTable(t)
+	be := NewBackend(DialKT)
+	defer be.Conns.CloseAll()
+	tbl.Server.Opts.Timeout = getNowBudget / 2
+	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "get", Stall: time.Second, Times: 1})
+	defer srv.SetFault(ktdev.Fault{})
+	before := srv.Requests()
+	_, st := scanAll(t, be, tbl, true, []byte("k"))
+	require.NotNil(t, st)
+	assert.Contains(t, st.Message, "timed out after 10ms")
+	assert.Equal(t, uint64(1), srv.Requests()-before, "one get, no attempt on the calling goroutine")
+}
