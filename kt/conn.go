@@ -35,6 +35,9 @@ type conn struct {
 	cursor int64       // last cursor id handed out on this connection
 	// deadline last set on nc (zero: none), to skip needless resets
 	deadline time.Time
+	raw      syscall.RawConn // the TCP socket (nil for TLS), for thread waits
+	// the current operation waits for replies on its thread (WithThreadWait)
+	threadWait bool
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
@@ -64,7 +67,9 @@ func (c *Client) dial(ctx context.Context, op string) (*conn, error) {
 		}
 		nc = tc
 	}
-	return &conn{nc: nc, br: bufio.NewReaderSize(nc, readBufferSize)}, nil
+	cn := &conn{nc: nc, raw: rawConn(nc)}
+	cn.br = bufio.NewReaderSize(connReader{cn}, readBufferSize)
+	return cn, nil
 }
 
 func (c *Client) dialError(ctx context.Context, op string, err error) error {
@@ -106,7 +111,9 @@ func (cn *conn) run(ctx context.Context, opTimeout time.Duration, fn func(*conn)
 		stop = context.AfterFunc(ctx, func() { _ = cn.nc.SetDeadline(aLongTimeAgo) })
 	}
 	cn.gotAny = false
+	cn.threadWait = threadWait(ctx)
 	err := fn(cn)
+	cn.threadWait = false
 	if stop != nil && !stop() {
 		cn.broken = true // the interrupt fired; the stream state is unknown
 		if err == nil {

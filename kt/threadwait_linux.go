@@ -1,0 +1,23 @@
+package kt
+
+import (
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+type pollFd struct {
+	fd      int32
+	events  int16
+	revents int16
+}
+
+const pollIn_ = 0x1 // POLLIN
+
+// pollIn waits until fd is readable, for at most d; errors and timeouts
+// are left to the read that follows.
+var pollIn = func(fd uintptr, d time.Duration) {
+	pfd := pollFd{fd: int32(fd), events: pollIn_}
+	ts := syscall.NsecToTimespec(int64(d))
+	_, _, _ = syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&pfd)), 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+}
