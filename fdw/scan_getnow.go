@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"time"
+
+	"github.com/kt-fdw/kt_fdw/kt"
 )
 
 // getNowBudget bounds a point lookup done on the calling goroutine (one
@@ -23,7 +25,9 @@ func (c deadlineCtx) Deadline() (time.Time, bool) { return c.at, true }
 // getNow serves a point lookup on the calling goroutine when KT answers
 // within getNowBudget: no goroutine start, channel hand-off or timer, which
 // are most of a lookup's cost inside a backend (Go's locked callback thread
-// hands over to another thread and back for each). Any error, the budget's
+// hands over to another thread and back for each); the reply is awaited in
+// poll(2) on the backend's thread (kt.WithThreadWait), not in Go's poller.
+// Any error, the budget's
 // timeout included, returns false and the caller runs the usual goroutine,
 // which repeats the get (idempotent) with the server's timeout, retries and
 // error reporting. Failover remotes are left to the goroutine: a lookup
@@ -38,7 +42,8 @@ func (s *Scan) getNow(r Remote, spec ScanSpec) bool {
 		return false // a real timeout must be reported as one
 	}
 	key := spec.Keys[0]
-	val, found, err := r.Get(deadlineCtx{context.Background(), time.Now().Add(budget)}, s.table.DB, key)
+	ctx := kt.WithThreadWait(deadlineCtx{context.Background(), time.Now().Add(budget)})
+	val, found, err := r.Get(ctx, s.table.DB, key)
 	if err != nil {
 		return false
 	}
