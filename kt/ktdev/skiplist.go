@@ -97,6 +97,12 @@ func (s *skiplist) insert(r *record) {
 		}
 		update[i] = x
 	}
+	s.link(r, &update)
+}
+
+// link gives r a random level and splices it in after update[i] at each
+// level i below it; update holds r's predecessors. It returns r's level.
+func (s *skiplist) link(r *record, update *[maxLevel]*record) int {
 	lvl := s.randomLevel()
 	if lvl > s.level {
 		for i := s.level; i < lvl; i++ {
@@ -112,6 +118,7 @@ func (s *skiplist) insert(r *record) {
 		r.setNext(i, update[i].next(i))
 		update[i].setNext(i, r)
 	}
+	return lvl
 }
 
 // insertSorted links records given in ascending order (none in the list
@@ -135,21 +142,7 @@ func (s *skiplist) insertSorted(recs []*record) {
 			}
 			update[i] = x
 		}
-		lvl := s.randomLevel()
-		if lvl > s.level {
-			for i := s.level; i < lvl; i++ {
-				update[i] = &s.head
-			}
-			s.level = lvl
-		}
-		r.level = lvl
-		if lvl > inlineLinks {
-			r.more = make([]*record, lvl-inlineLinks)
-		}
-		for i := 0; i < lvl; i++ {
-			r.setNext(i, update[i].next(i))
-			update[i].setNext(i, r)
-		}
+		lvl := s.link(r, &update)
 		// r now precedes the next (greater) record at its levels
 		for i := 0; i < lvl; i++ {
 			update[i] = r
