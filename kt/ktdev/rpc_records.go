@@ -115,12 +115,9 @@ func procIncrementDouble(c *call) int {
 }
 
 func procCAS(c *call) int {
-	if c.db == nil {
-		return c.noDB()
-	}
-	key, ok := c.param("key")
-	if !ok {
-		return c.invalid()
+	key, rv := c.recordKey()
+	if rv != rvSuccess {
+		return rv
 	}
 	var oval, nval *string
 	if v, ok := c.param("oval"); ok {
@@ -139,12 +136,9 @@ func procCAS(c *call) int {
 }
 
 func procRemove(c *call) int {
-	if c.db == nil {
-		return c.noDB()
-	}
-	key, ok := c.param("key")
-	if !ok {
-		return c.invalid()
+	key, rv := c.recordKey()
+	if rv != rvSuccess {
+		return rv
 	}
 	c.count(cntRemove, 1)
 	if err := c.db.Update(func(tx *Tx) error { return tx.Remove(key) }); err != nil {
@@ -155,12 +149,9 @@ func procRemove(c *call) int {
 }
 
 func procGet(c *call) int {
-	if c.db == nil {
-		return c.noDB()
-	}
-	key, ok := c.param("key")
-	if !ok {
-		return c.invalid()
+	key, rv := c.recordKey()
+	if rv != rvSuccess {
+		return rv
 	}
 	c.count(cntGet, 1)
 	value, xt, found := c.db.get(key)
@@ -174,12 +165,9 @@ func procGet(c *call) int {
 }
 
 func procCheck(c *call) int {
-	if c.db == nil {
-		return c.noDB()
-	}
-	key, ok := c.param("key")
-	if !ok {
-		return c.invalid()
+	key, rv := c.recordKey()
+	if rv != rvSuccess {
+		return rv
 	}
 	c.count(cntGet, 1)
 	value, xt, found := c.db.get(key)
@@ -193,12 +181,9 @@ func procCheck(c *call) int {
 }
 
 func procSeize(c *call) int {
-	if c.db == nil {
-		return c.noDB()
-	}
-	key, ok := c.param("key")
-	if !ok {
-		return c.invalid()
+	key, rv := c.recordKey()
+	if rv != rvSuccess {
+		return rv
 	}
 	c.count(cntRemove, 1)
 	c.count(cntGet, 1)
@@ -216,4 +201,18 @@ func procSeize(c *call) int {
 	c.out["value"] = value
 	c.setXTOutput(xt)
 	return rvSuccess
+}
+
+// recordKey is the key of a single-record procedure, after the checks every
+// one of them makes first: a valid DB (400 "no such database") and a key
+// (400 "invalid parameters").
+func (c *call) recordKey() (key string, rv int) {
+	if c.db == nil {
+		return "", c.noDB()
+	}
+	key, ok := c.param("key")
+	if !ok {
+		return "", c.invalid()
+	}
+	return key, rvSuccess
 }
