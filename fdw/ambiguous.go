@@ -25,7 +25,7 @@ import (
 // records are final states too, and a retry whose conflict checks fail only
 // on keys that already hold the chunk's final states found its own earlier
 // attempt, which applyChunk counts as success.
-var commitWrites = map[string]bool{"set_bulk": true, "remove_bulk": true, "clear": true, ktscript.ProcApply: true}
+var commitWrites = map[string]bool{"set_bulk": true, "remove_bulk": true, opBinSetBulk: true, opBinRemoveBulk: true, "clear": true, ktscript.ProcApply: true}
 
 const (
 	ambiguousBackoffMin = 20 * time.Millisecond

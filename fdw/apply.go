@@ -371,13 +371,17 @@ func conflictStatus(t Table, conflicts []ktscript.Conflict, chunk []applyItem, i
 }
 
 // applyBulk sends set_bulk and remove_bulk chunks (each call atomic, the
-// calls together not). Expectations are checked with get_bulk first: a
+// calls together not); a commit of more than one chunk goes over the binary
+// protocol instead (apply_binary.go). Expectations are checked with get_bulk first: a
 // writer between that check and the writes goes unnoticed.
 func applyBulk(ctx context.Context, t Table, r Remote, sets []Record, removes [][]byte, exps map[string]expectation, batch int) *Status {
 	if len(exps) > 0 {
 		if st := checkBulk(ctx, t, r, exps, batch); st != nil {
 			return st
 		}
+	}
+	if br, ok := binaryBulk(r, len(sets)+len(removes), batch); ok {
+		return applyBinary(ctx, t, br, sets, removes, max(batch, binaryApplyChunk))
 	}
 	for i := 0; i < len(sets); i += batch {
 		chunk := sets[i:min(i+batch, len(sets))]

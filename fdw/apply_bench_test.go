@@ -1,6 +1,7 @@
 package fdw
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strconv"
@@ -69,5 +70,51 @@ func commitTB(tb testing.TB, be *Backend) *Status {
 			be.EndXact()
 			return st
 		}
+	}
+}
+
+// BenchmarkApplyBinaryChunk sends 200,000 records of 100 bytes with binary
+// set_bulk in chunks of 10,000 and of 50,000 (binaryApplyChunk), and with
+// HTTP set_bulk (atomic) in chunks of 10,000 for comparison.
+func BenchmarkApplyBinaryChunk(b *testing.B) {
+	srv := ktdev.NewTestServer(b)
+	host, portStr, err := net.SplitHostPort(srv.Addr())
+	require.NoError(b, err)
+	port, _ := strconv.Atoi(portStr)
+	tbl := Table{Server: Server{OID: 9, Name: "kt", Opts: ServerOptions{Host: host, Port: port, Timeout: 10 * time.Second,
+		ConnectTimeout: time.Second}}, Name: "kv", KeyCol: "key", DB: "0"}
+	r, err := DialKT(tbl.Server.Opts)
+	require.NoError(b, err)
+	defer r.Close()
+	const n = 200000
+	sets := make([]Record, n)
+	value := make([]byte, 100)
+	for i := range sets {
+		sets[i] = Record{Key: []byte(fmt.Sprintf("key%08d", i)), Value: value}
+	}
+	for _, bc := range []struct {
+		name   string
+		chunk  int
+		binary bool
+	}{{"binary-10000", 10000, true}, {"binary-20000", 20000, true}, {"binary-50000", 50000, true}, {"http-10000", 10000, false}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(n * (11 + 100))
+			for i := 0; i < b.N; i++ {
+				var st *Status
+				if bc.binary {
+					st = applyBinary(context.Background(), tbl, r.(BinaryBulkRemote), sets, nil, bc.chunk)
+				} else {
+					for j := 0; j < n && st == nil; j += bc.chunk {
+						st = call(context.Background(), tbl.opContext("set_bulk"), func(ctx context.Context) error {
+							return r.SetBulk(ctx, tbl.DB, sets[j:j+bc.chunk])
+						})
+					}
+				}
+				if st != nil {
+					b.Fatal(st)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
+		})
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
 
-// The rest of Remote and its optional interfaces (ScanRemote, ApplyRemote)
+// The rest of Remote and its optional interfaces (ScanRemote, ApplyRemote,
+// BinaryBulkRemote)
 // over a host list, with the same read/write rules as failover.go. A cursor
 // stays on the host it was opened on.
 
@@ -88,8 +89,29 @@ func (f *failoverRemote) ApplyScript(ctx context.Context, in []wire.Pair) (out [
 	return out, err
 }
 
+func (f *failoverRemote) BinSetBulk(ctx context.Context, db string, recs []Record) error {
+	return f.write(ctx, func(r Remote) error {
+		br, ok := r.(BinaryBulkRemote)
+		if !ok {
+			return r.SetBulk(ctx, db, recs)
+		}
+		return br.BinSetBulk(ctx, db, recs)
+	})
+}
+
+func (f *failoverRemote) BinRemoveBulk(ctx context.Context, db string, keys [][]byte) error {
+	return f.write(ctx, func(r Remote) error {
+		br, ok := r.(BinaryBulkRemote)
+		if !ok {
+			return r.RemoveBulk(ctx, db, keys)
+		}
+		return br.BinRemoveBulk(ctx, db, keys)
+	})
+}
+
 var (
-	_ Remote      = (*failoverRemote)(nil)
-	_ ScanRemote  = (*failoverRemote)(nil)
-	_ ApplyRemote = (*failoverRemote)(nil)
+	_ BinaryBulkRemote = (*failoverRemote)(nil)
+	_ Remote           = (*failoverRemote)(nil)
+	_ ScanRemote       = (*failoverRemote)(nil)
+	_ ApplyRemote      = (*failoverRemote)(nil)
 )

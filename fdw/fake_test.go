@@ -114,6 +114,31 @@ func (f *fakeRemote) RemoveBulk(ctx context.Context, db string, keys [][]byte) e
 	return nil
 }
 
+// BinSetBulk and BinRemoveBulk count as bin_set_bulk and bin_remove_bulk.
+func (f *fakeRemote) BinSetBulk(ctx context.Context, db string, recs []Record) error {
+	if err := f.enter(ctx, "bin_set_bulk"); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range recs {
+		f.db(db)[string(r.Key)] = r.Value
+	}
+	return nil
+}
+
+func (f *fakeRemote) BinRemoveBulk(ctx context.Context, db string, keys [][]byte) error {
+	if err := f.enter(ctx, "bin_remove_bulk"); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		delete(f.db(db), string(k))
+	}
+	return nil
+}
+
 func (f *fakeRemote) AllKeys(ctx context.Context, db string) ([][]byte, error) {
 	if err := f.enter(ctx, "match_prefix"); err != nil {
 		return nil, err

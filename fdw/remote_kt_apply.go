@@ -34,3 +34,51 @@ func (r ktRemote) ScriptVersion(ctx context.Context) (string, bool, error) {
 func (r ktRemote) ApplyScript(ctx context.Context, in []wire.Pair) ([]wire.Pair, error) {
 	return r.c.BinPlayScript(ctx, ktscript.ProcApply, in, false)
 }
+
+var _ BinaryBulkRemote = ktRemote{}
+
+// BinSetBulk stores recs with one binary set_bulk. Binary set_bulk skips
+// records of a database the server does not have; fewer records stored
+// than sent is therefore an error, as HTTP set_bulk's would be.
+func (r ktRemote) BinSetBulk(ctx context.Context, db string, recs []Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	idx, err := r.c.DBIndex(ctx, db)
+	if err != nil {
+		return err
+	}
+	req := make([]kt.BinRecord, len(recs))
+	for i, rec := range recs {
+		xt := kt.XTNever
+		if rec.XT != 0 {
+			xt = -rec.XT // absolute (KT's rule for a negative xt)
+		}
+		req[i] = kt.BinRecord{DB: idx, Key: rec.Key, Value: rec.Value, XT: xt}
+	}
+	n, err := r.c.BinSetBulk(ctx, req, false)
+	if err != nil {
+		return err
+	}
+	if n != len(recs) {
+		return errors.Newf("binary set_bulk stored %d of %d records (does database %q exist?)", n, len(recs), db)
+	}
+	return nil
+}
+
+// BinRemoveBulk removes keys with one binary remove_bulk.
+func (r ktRemote) BinRemoveBulk(ctx context.Context, db string, keys [][]byte) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	idx, err := r.c.DBIndex(ctx, db)
+	if err != nil {
+		return err
+	}
+	req := make([]kt.BinRecord, len(keys))
+	for i, k := range keys {
+		req[i] = kt.BinRecord{DB: idx, Key: k}
+	}
+	_, err = r.c.BinRemoveBulk(ctx, req, false)
+	return err
+}

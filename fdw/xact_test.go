@@ -1,6 +1,7 @@
 package fdw
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -26,26 +27,42 @@ func commit(t *testing.T, be *Backend) *Status {
 	return nil
 }
 
+// TestCommitApplies checks the bulk apply's calls: a commit that fits in one
+// apply_batch chunk uses the atomic HTTP set_bulk/remove_bulk, a larger one
+// binary set_bulk/remove_bulk in chunks of binaryApplyChunk (apply_binary.go).
 func TestCommitApplies(t *testing.T) {
-	f := newFake()
-	f.put("db", "gone", "x")
-	f.put("db", "keep", "y")
-	be := newTestBackend(f)
-	tbl := testTable("db")
-	for i := 0; i < DefaultApplyBatch+1; i++ {
-		be.writeBuffer(tbl).Set(1, []byte{byte(i >> 8), byte(i)}, []byte("v"))
-	}
-	be.writeBuffer(tbl).Remove(1, []byte("gone"))
-	require.True(t, be.HasWrites())
-	require.Nil(t, commit(t, be))
+	for _, tc := range []struct {
+		name  string
+		sets  int
+		calls map[string]int
+	}{
+		{"one chunk: atomic HTTP calls", 3, map[string]int{"set_bulk": 1, "remove_bulk": 1}},
+		{"one chunk exactly", DefaultApplyBatch - 1, map[string]int{"set_bulk": 1, "remove_bulk": 1}},
+		{"two chunks: binary", DefaultApplyBatch, map[string]int{"bin_set_bulk": 1, "bin_remove_bulk": 1}},
+		{"binary chunks of binaryApplyChunk", binaryApplyChunk + 1, map[string]int{"bin_set_bulk": 2, "bin_remove_bulk": 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake()
+			f.put("db", "gone", "x")
+			f.put("db", "keep", "y")
+			be := newTestBackend(f)
+			tbl := testTable("db")
+			for i := 0; i < tc.sets; i++ {
+				be.writeBuffer(tbl).Set(1, fmt.Appendf(nil, "k%07d", i), []byte("v"))
+			}
+			be.writeBuffer(tbl).Remove(1, []byte("gone"))
+			require.True(t, be.HasWrites())
+			require.Nil(t, commit(t, be))
 
-	got := f.contents("db")
-	assert.Len(t, got, DefaultApplyBatch+2)
-	assert.NotContains(t, got, "gone")
-	assert.Equal(t, "y", got["keep"])
-	assert.Equal(t, 2, f.count("set_bulk"), "sets go in batches of %d", DefaultApplyBatch)
-	assert.Equal(t, 1, f.count("remove_bulk"))
-	assert.Zero(t, be.BufferedWrites(), "buffer is dropped after commit")
+			got := f.contents("db")
+			assert.Len(t, got, tc.sets+1)
+			assert.NotContains(t, got, "gone")
+			assert.Equal(t, "y", got["keep"])
+			assert.Equal(t, "v", got["k0000000"])
+			assert.Equal(t, tc.calls, f.calls)
+			assert.Zero(t, be.BufferedWrites(), "buffer is dropped after commit")
+		})
+	}
 }
 
 func TestReadOnlyCommitSendsNothing(t *testing.T) {
