@@ -63,6 +63,9 @@ func BenchmarkApply(b *testing.B) {
 func commitTB(tb testing.TB, be *Backend) *Status {
 	started, st := be.StartCommit()
 	if st != nil || !started {
+		if st == nil {
+			be.EndXact()
+		}
 		return st
 	}
 	for {

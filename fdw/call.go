@@ -21,6 +21,13 @@ func call(ctx context.Context, oc OpContext, fn func(ctx context.Context) error)
 // callErr is call returning the last attempt's error itself (nil once one
 // succeeded) and how many attempts were made.
 func callErr(ctx context.Context, oc OpContext, fn func(ctx context.Context) error) (error, int) {
+	if onThread(ctx) {
+		// a small commit on the calling goroutine (xact_now.go): one
+		// attempt within its budget; on failure the goroutine starts over
+		err := fn(ctx)
+		countCall(oc, 1, false)
+		return err, 1
+	}
 	ctx = withWritePin(ctx) // a write's retry stays on its host (failover.go)
 	start := time.Now()
 	err := withTimeout(ctx, oc.Timeout, fn)

@@ -59,11 +59,11 @@ func (b *Backend) lookup(t Table, key []byte) (Change, bool) {
 
 // snapshot is a table's buffered changes as of now, for a scan to merge
 // (Buffer.Snapshot: later writes do not show in it).
-func (b *Backend) snapshot(t Table) *changeSet {
+func (b *Backend) snapshot(t Table) bufferView {
 	if buf, ok := b.buffers[t.Target()]; ok {
 		return buf.Snapshot()
 	}
-	return nil
+	return (*changeSet)(nil)
 }
 
 // BufferedWrites counts the keys with a buffered change, over all buffers.
@@ -113,13 +113,7 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 	// sorting a large buffer takes long (1M keys: ~1 s), and the backend
 	// thread must get back to CHECK_FOR_INTERRUPTS within ~100 ms (rule 7).
 	// Nothing changes the buffers until EndXact, which only drops them.
-	type work struct {
-		table  Table
-		remote Remote
-		buf    *Buffer
-		exps   *Expectations
-	}
-	var todo []work
+	var todo []commitWork
 	for tgt, buf := range b.buffers {
 		if buf.Empty() {
 			continue
@@ -129,7 +123,7 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		if st != nil {
 			return false, st
 		}
-		w := work{table: Table{Server: srv, DB: tgt.DB}, remote: r, buf: buf}
+		w := commitWork{table: Table{Server: srv, DB: tgt.DB}, remote: r, buf: buf}
 		if e := b.expects[tgt]; e != nil {
 			w.exps = e
 			// name the table (and show its keys) in a 40001 message
@@ -146,25 +140,40 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		a, c := todo[i].table, todo[j].table
 		return a.Server.OID < c.Server.OID || (a.Server.OID == c.Server.OID && a.DB < c.DB)
 	})
+	if len(todo) == 1 && todo[0].applyNow() { // xact_now.go
+		return false, nil
+	}
 	b.commit = startOp(func(ctx context.Context) *Status {
 		for _, w := range todo {
-			sets, removes := w.buf.Final()
-			clears := w.buf.Clears()
-			var exps map[string]expectation
-			if w.exps != nil {
-				exps = withoutCleared(w.exps.all(), clears)
-			}
-			removes, st := applyClears(ctx, w.table, w.remote, clears, sets, removes)
-			if st != nil {
-				return st
-			}
-			if st := applyTarget(ctx, w.table, w.remote, sets, removes, exps); st != nil {
+			if st := w.apply(ctx); st != nil {
 				return st
 			}
 		}
 		return nil
 	})
 	return true, nil
+}
+
+// commitWork is the apply of one KT database's buffered writes.
+type commitWork struct {
+	table  Table
+	remote Remote
+	buf    *Buffer
+	exps   *Expectations
+}
+
+func (w commitWork) apply(ctx context.Context) *Status {
+	sets, removes := w.buf.Final()
+	clears := w.buf.Clears()
+	var exps map[string]expectation
+	if w.exps != nil {
+		exps = withoutCleared(w.exps.all(), clears)
+	}
+	removes, st := applyClears(ctx, w.table, w.remote, clears, sets, removes)
+	if st != nil {
+		return st
+	}
+	return applyTarget(ctx, w.table, w.remote, sets, removes, exps)
 }
 
 // WaitCommit polls the apply started by StartCommit.

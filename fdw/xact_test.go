@@ -14,6 +14,9 @@ func commit(t *testing.T, be *Backend) *Status {
 	t.Helper()
 	started, st := be.StartCommit()
 	if st != nil || !started {
+		if st == nil {
+			be.EndXact() // as after COMMIT (xact.c), also when applied at once
+		}
 		return st
 	}
 	for i := 0; i < 1000; i++ {

@@ -1,0 +1,69 @@
+package fdw
+
+import (
+	"context"
+	"time"
+
+	"github.com/kt-fdw/kt_fdw/kt"
+)
+
+// A small commit (a synced trigger's one or two records) applied on the
+// calling goroutine, like a point lookup (scan_getnow.go): a goroutine
+// start, the channel hand-off and the C side's wait loop cost a Postgres
+// backend more than the KT round trip itself, because Go's locked callback
+// thread hands its P over and back for each.
+
+// applyNowBudget bounds the apply on the calling goroutine (one poll
+// interval of the C side): within it no CHECK_FOR_INTERRUPTS runs, so it
+// must stay well under DESIGN.md rule 7's ~100 ms.
+const applyNowBudget = 20 * time.Millisecond
+
+// applyNowMaxRecords: larger commits go to the goroutine, where a KT that
+// needs longer than the budget does not make the apply start over.
+const applyNowMaxRecords = 1000
+
+// applyNowRemote says whether the apply may run on the calling goroutine
+// over r: a single-host KT client (a failover list is left to the
+// goroutine: an apply slower than the budget must not mark a host down).
+// A variable so tests can widen it.
+var applyNowRemote = func(r Remote) bool {
+	_, ok := r.(ktRemote)
+	return ok
+}
+
+type applyNowKey struct{}
+
+// onThread reports whether ctx is an apply on the calling goroutine: call()
+// then makes one attempt, with no retry and no timer (call.go).
+func onThread(ctx context.Context) bool {
+	v, _ := ctx.Value(applyNowKey{}).(bool)
+	return v
+}
+
+// applyNow applies w on the calling goroutine when it is small, has no
+// TRUNCATE or conflict_check expectations, and KT answers every call
+// within applyNowBudget; the replies are awaited in poll(2) on the
+// backend's thread (kt.WithThreadWait). It returns true once KT answered
+// that everything was applied. Any failure, the budget's timeout
+// included, returns false and the caller starts the usual goroutine,
+// which repeats the apply (final states: idempotent) with the server's
+// timeout, the unknown-outcome retries (ambiguous.go) and error
+// reporting. A write the timed-out attempt still makes later is the same
+// final state, as with any retried write.
+func (w commitWork) applyNow() bool {
+	if !applyNowRemote(w.remote) || (w.exps != nil && w.exps.Len() > 0) || len(w.buf.Clears()) > 0 {
+		return false
+	}
+	batch := w.table.Server.Opts.Xact.ApplyBatch
+	if batch < 1 {
+		batch = DefaultApplyBatch
+	}
+	if w.buf.Len() > min(batch, applyNowMaxRecords) {
+		return false
+	}
+	if to := w.table.Server.Opts.Timeout; to > 0 && to < applyNowBudget {
+		return false // a real timeout must be reported as one
+	}
+	ctx := context.WithValue(deadlineCtx{context.Background(), time.Now().Add(applyNowBudget)}, applyNowKey{}, true)
+	return w.apply(kt.WithThreadWait(ctx)) == nil
+}

@@ -1,0 +1,127 @@
+package fdw
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kt-fdw/kt_fdw/kt/ktdev"
+)
+
+// TestSmallCommitOnThread: a small commit to a single-host KT is applied
+// inside StartCommit (started=false: no goroutine, no wait loop), in every
+// apply mode; commits that need the goroutine still get it.
+func TestSmallCommitOnThread(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		scripts  bool
+		xo       XactOptions
+		records  int
+		check    bool          // a conflict_check expectation
+		timeout  time.Duration // server timeout (0: devTable's 2s)
+		clear    bool          // a TRUNCATE
+		onThread bool
+	}{
+		{name: "bulk, 2 records", xo: XactOptions{Apply: ApplyBulk}, records: 2, onThread: true},
+		{name: "auto without script", records: 2, onThread: true},
+		{name: "atomic", scripts: true, xo: XactOptions{Apply: ApplyAtomic}, records: 2, onThread: true},
+		{name: "auto with script", scripts: true, records: applyNowMaxRecords, onThread: true},
+		{name: "more than applyNowMaxRecords", scripts: true, records: applyNowMaxRecords + 1},
+		{name: "more than apply_batch", xo: XactOptions{ApplyBatch: 2}, records: 3},
+		{name: "conflict_check", scripts: true, records: 1, check: true},
+		{name: "timeout below the budget", records: 1, timeout: applyNowBudget - time.Millisecond},
+		{name: "truncate", records: 1, clear: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tbl, _, c := devTable(t, tc.scripts, tc.xo)
+			if tc.timeout > 0 {
+				tbl.Server.Opts.Timeout = tc.timeout
+			}
+			be := NewBackend(DialKT)
+			defer be.Conns.CloseAll()
+			if tc.clear {
+				require.Nil(t, be.Truncate(1, []Table{tbl}))
+			}
+			want := map[string]string{}
+			for i := 0; i < tc.records; i++ {
+				k, v := fmt.Sprintf("k%04d", i), fmt.Sprint("v", i)
+				be.writeBuffer(tbl).Set(1, []byte(k), []byte(v))
+				want[k] = v
+				if tc.check && i == 0 {
+					be.expectationsFor(tbl).add(1, []byte(k), nil, true)
+				}
+			}
+			started, st := be.StartCommit()
+			require.Nil(t, st)
+			assert.Equal(t, !tc.onThread, started, "started a goroutine")
+			if started {
+				for finished := false; !finished; {
+					finished, st = be.WaitCommit(10 * time.Millisecond)
+				}
+				if st != nil && tc.timeout > 0 {
+					t.Skipf("the %v timeout ran out on this loaded machine: %s", tc.timeout, st.Message)
+				}
+				require.Nil(t, st)
+			}
+			be.EndXact()
+			assert.Equal(t, want, ktContents(t, c, tbl.DB))
+		})
+	}
+	t.Run("failover list", func(t *testing.T) {
+		tbl, _, c := devTable(t, false, XactOptions{})
+		tbl.Server.Opts.Host = tbl.Server.Opts.Host + ",127.0.0.1:1"
+		be := NewBackend(DialKT)
+		defer be.Conns.CloseAll()
+		be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+		started, st := be.StartCommit()
+		require.Nil(t, st)
+		assert.True(t, started)
+		for finished := false; !finished; {
+			finished, st = be.WaitCommit(10 * time.Millisecond)
+		}
+		require.Nil(t, st)
+		be.EndXact()
+		assert.Equal(t, map[string]string{"a": "1"}, ktContents(t, c, tbl.DB))
+	})
+}
+
+// TestSmallCommitOnThreadFallsBack: when KT does not answer within the
+// budget (stall) or the attempt fails (garbage reply, after applying), the
+// goroutine applies the commit as before: the commit succeeds, KT holds
+// the final states, and success is reported only after KT answered.
+func TestSmallCommitOnThreadFallsBack(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		scripts bool
+		fault   ktdev.Fault
+	}{
+		{"bulk, stall past the budget", false, ktdev.Fault{Kind: ktdev.FaultStall, Proc: "set_bulk", Stall: 5 * applyNowBudget, Times: 1}},
+		{"bulk, garbage reply", false, ktdev.Fault{Kind: ktdev.FaultGarbage, Proc: "set_bulk", Times: 1}},
+		{"atomic, stall past the budget", true, ktdev.Fault{Kind: ktdev.FaultStall, Proc: "bin_play_script", Stall: 5 * applyNowBudget, Times: 1}},
+		{"atomic, connection closed mid-reply", true, ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "bin_play_script", Times: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tbl, srv, c := devTable(t, tc.scripts, XactOptions{})
+			be := NewBackend(DialKT)
+			defer be.Conns.CloseAll()
+			be.writeBuffer(tbl).Set(1, []byte("warm"), []byte("1")) // probe first
+			require.Nil(t, commit(t, be))
+
+			be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+			be.writeBuffer(tbl).Remove(1, []byte("warm"))
+			srv.SetFault(tc.fault)
+			started, st := be.StartCommit()
+			require.Nil(t, st)
+			require.True(t, started, "the failed attempt on the thread hands over to the goroutine")
+			for finished := false; !finished; {
+				finished, st = be.WaitCommit(10 * time.Millisecond)
+			}
+			require.Nil(t, st)
+			be.EndXact()
+			assert.Equal(t, map[string]string{"a": "1"}, ktContents(t, c, tbl.DB))
+		})
+	}
+}
