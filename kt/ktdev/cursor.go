@@ -149,8 +149,24 @@ func (c *Cursor) StepBack() error {
 	return c.setAt(liveBefore(db.order, r.pos(), now))
 }
 
-// Get returns the current record and, with step, moves forward afterwards
-// (running off the end still returns the record).
+// stepOnLocked is the step of Get and SetValue: like KC's PlantDB cursor
+// (kcplantdb.h Cursor::accept), it keeps the direction of the last movement,
+// so after JumpBack or StepBack it moves to the previous record (observed on
+// a real ktserver: cur_jump_back, cur_get step, cur_get returns the second
+// last record).
+func (c *Cursor) stepOnLocked(now int64) {
+	if !c.back {
+		_ = c.stepLocked(now)
+		return
+	}
+	if r := c.current(now); r != nil {
+		_ = c.setAt(liveBefore(c.db.order, r.pos(), now))
+	}
+}
+
+// Get returns the current record and, with step, moves on afterwards in the
+// direction of the last movement (running off the end still returns the
+// record).
 func (c *Cursor) Get(step bool) (key, value string, xt int64, err error) {
 	db := c.db
 	db.mu.Lock()
@@ -162,7 +178,7 @@ func (c *Cursor) Get(step bool) (key, value string, xt int64, err error) {
 	}
 	key, value, xt = r.key, r.value, r.xt
 	if step {
-		_ = c.stepLocked(now)
+		c.stepOnLocked(now)
 	}
 	return key, value, xt, nil
 }
@@ -180,7 +196,7 @@ func (c *Cursor) SetValue(value string, xt int64, step bool) error {
 	tx := &Tx{db: db, now: now}
 	tx.Set(r.key, value, xt)
 	if step {
-		_ = c.stepLocked(now)
+		c.stepOnLocked(now)
 	}
 	return nil
 }

@@ -88,6 +88,37 @@ func TestCursorRemoveMovesInDirection(t *testing.T) {
 	assert.Equal(t, int64(0), db.Count())
 }
 
+// A stepping get or set_value keeps the direction of the last movement, as
+// on a real ktserver's tree DB: after cur_jump_back, cur_get with step moves
+// to the previous record; after a forward movement, to the next one.
+func TestCursorStepKeepsDirection(t *testing.T) {
+	db, _ := fillTree(t, "a", "b", "c")
+	c := db.NewCursor()
+	require.NoError(t, c.JumpBack(nil))
+	k, _, _, err := c.Get(true)
+	require.NoError(t, err)
+	assert.Equal(t, "c", k)
+	assert.Equal(t, "b", curKey(t, c), "get with step after jump_back moves backward")
+	require.NoError(t, c.SetValue("NEW", XTAbsent, true))
+	assert.Equal(t, "a", curKey(t, c), "set_value with step after jump_back moves backward")
+	k, _, _, err = c.Get(true)
+	require.NoError(t, err)
+	assert.Equal(t, "a", k)
+	_, _, _, err = c.Get(false)
+	assert.ErrorIs(t, err, ErrNoRecord, "backward past the first record")
+
+	require.NoError(t, c.JumpBack(strp("b")))
+	require.NoError(t, c.Step()) // forward again
+	k, _, _, err = c.Get(true)
+	require.NoError(t, err)
+	assert.Equal(t, "c", k)
+	_, _, _, err = c.Get(false)
+	assert.ErrorIs(t, err, ErrNoRecord, "forward past the last record")
+	v, _, ok := db.get("b")
+	require.True(t, ok)
+	assert.Equal(t, "NEW", v)
+}
+
 func TestCursorSurvivesRemovalByOthers(t *testing.T) {
 	db, _ := fillTree(t, "a", "b", "c")
 	c := db.NewCursor()
