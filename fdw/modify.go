@@ -26,6 +26,10 @@ type Modify struct {
 	op                *Op
 	finish            func() (ModifyResult, *Status) // runs when op succeeded
 	skipped           []bool                         // of the last InsertBatch
+
+	deferChecks bool         // InsertBatch defers duplicate checks (modify_deferred.go)
+	group       keyGroup     // keys buffered but not checked yet
+	flight      *checkFlight // the background check of the previous group
 }
 
 // NewModify prepares a modify; it does no I/O.
@@ -112,21 +116,27 @@ func (m *Modify) whenAbsent(key []byte, finish func(exists, buffered bool) (Modi
 }
 
 // InsertBatch inserts rows like Insert, checking all keys the buffer does not
-// know with one get_bulk. Rows whose key exists are skipped with ON CONFLICT
-// DO NOTHING (see Skipped) and are an error otherwise; a key repeated within
-// the batch counts as existing from its second row on.
+// know with one get_bulk (or later, see DeferDuplicateChecks). Rows whose key
+// exists are skipped with ON CONFLICT DO NOTHING (see Skipped) and are an
+// error otherwise; a key repeated within the batch counts as existing from
+// its second row on. keys and values are borrowed: they must stay valid
+// until the call (and Wait on its pending result) returns, never longer.
 func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *Status) {
 	if m.op != nil {
 		return ModifyError, Errorf(SQLStateInternal, "kt_fdw: a modify started while the previous row was pending")
 	}
 	keys = m.table.ktKeys(keys)
+	if m.deferChecks {
+		return m.insertBatchDeferred(nest, keys, values)
+	}
 	m.skipped = make([]bool, len(keys))
-	var unknown [][]byte
+	var group keyGroup // copies: the get_bulk may outlive a cancelled call
 	for _, k := range keys {
 		if _, ok := m.be.lookup(m.table, k); !ok {
-			unknown = append(unknown, k)
+			group.add(k)
 		}
 	}
+	unknown := group.keys()
 	inKT := map[string]bool{}
 	finish := func() (ModifyResult, *Status) {
 		buf := m.be.writeBuffer(m.table)
@@ -179,11 +189,15 @@ func (m *Modify) Wait(d time.Duration) (ModifyResult, *Status) {
 	if m.op == nil {
 		return ModifyError, Errorf(SQLStateInternal, "kt_fdw: wait on a modify with nothing pending")
 	}
-	finished, st := m.op.Wait(d)
+	op := m.op
+	finished, st := op.Wait(d)
 	if !finished {
 		return ModifyPending, nil
 	}
 	m.op = nil
+	if m.flight != nil && m.flight.op == op {
+		m.flight = nil
+	}
 	finish := m.finish
 	m.finish = nil
 	if st != nil {
@@ -192,10 +206,14 @@ func (m *Modify) Wait(d time.Duration) (ModifyResult, *Status) {
 	return finish()
 }
 
-// Close cancels a pending lookup.
+// Close cancels a pending lookup and a running deferred check.
 func (m *Modify) Close() {
 	if m.op != nil {
 		m.op.Cancel()
 		m.op = nil
+	}
+	if m.flight != nil {
+		m.flight.op.Cancel()
+		m.flight = nil
 	}
 }

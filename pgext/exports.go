@@ -128,15 +128,33 @@ func modifyRC(res fdw.ModifyResult, fst *fdw.Status, st *C.KtStatus) C.int {
 	return setStatus(st, fst)
 }
 
+// deferChecks=1: no row needs its insert's answer at once (C checked: no ON
+// CONFLICT, no AFTER INSERT trigger), so batched inserts check their keys in
+// the background and at ktfdw_modify_end (fdw/modify_deferred.go).
+//
 //export ktfdw_modify_begin
-func ktfdw_modify_begin(t *C.KtTable, onConflictNothing C.int, h *C.uintptr_t, st *C.KtStatus) (rc C.int) {
+func ktfdw_modify_begin(t *C.KtTable, onConflictNothing C.int, deferChecks C.int, h *C.uintptr_t, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
 	tbl, fst := goTable(t)
 	if fst != nil {
 		return setStatus(st, fst)
 	}
-	*h = C.uintptr_t(newHandle(&modifyHandle{mod: fdw.NewModify(backend, tbl, onConflictNothing != 0)}))
+	mod := fdw.NewModify(backend, tbl, onConflictNothing != 0)
+	if deferChecks != 0 {
+		mod.DeferDuplicateChecks()
+	}
+	*h = C.uintptr_t(newHandle(&modifyHandle{mod: mod}))
 	return C.KT_OK
+}
+
+// ktfdw_modify_end finishes the statement's modify: the deferred duplicate
+// checks still open (poll ktfdw_modify_wait while KT_PENDING).
+//
+//export ktfdw_modify_end
+func ktfdw_modify_end(h C.uintptr_t, st *C.KtStatus) (rc C.int) {
+	defer guard(st, &rc)
+	res, fst := modifyOf(h).Finish()
+	return modifyRC(res, fst, st)
 }
 
 //export ktfdw_modify_insert
@@ -147,7 +165,9 @@ func ktfdw_modify_insert(h C.uintptr_t, nest C.int, key *C.char, keyLen C.size_t
 }
 
 // ktfdw_modify_insert_batch inserts n rows; keys/vals are arrays of n
-// pointers with their lengths in klens/vlens.
+// pointers with their lengths in klens/vlens. The bytes are not copied here:
+// fdw.Modify.InsertBatch borrows them only until it (or the wait on its
+// pending result) returns, while C keeps them (the modify's row context).
 //
 //export ktfdw_modify_insert_batch
 func ktfdw_modify_insert_batch(h C.uintptr_t, nest C.int, n C.int, keys **C.char, klens *C.size_t, vals **C.char, vlens *C.size_t, st *C.KtStatus) (rc C.int) {
@@ -157,7 +177,7 @@ func ktfdw_modify_insert_batch(h C.uintptr_t, nest C.int, n C.int, keys **C.char
 	vs, vl := unsafe.Slice(vals, cnt), unsafe.Slice(vlens, cnt)
 	gk, gv := make([][]byte, cnt), make([][]byte, cnt)
 	for i := 0; i < cnt; i++ {
-		gk[i], gv[i] = goBytes(ks[i], kl[i]), goBytes(vs[i], vl[i])
+		gk[i], gv[i] = borrowBytes(ks[i], kl[i]), borrowBytes(vs[i], vl[i])
 	}
 	res, fst := modifyOf(h).InsertBatch(int(nest), gk, gv)
 	return modifyRC(res, fst, st)
@@ -175,6 +195,18 @@ func ktfdw_modify_batch_skipped(h C.uintptr_t, out *C.int, n C.int) {
 			flags[i] = 1
 		}
 	}
+}
+
+// borrowBytes is goBytes without the copy: a Go slice over C memory, valid
+// only while C keeps that memory (never kept by Go: DESIGN.md rule 5).
+func borrowBytes(p *C.char, n C.size_t) []byte {
+	if p == nil {
+		return nil
+	}
+	if n == 0 {
+		return []byte{}
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))
 }
 
 // oldVal is the value the row had when read (for conflict_check); hasOld=0

@@ -23,6 +23,7 @@ typedef struct KtModifyState
 	AttrNumber	key_junk;		/* kt_key in the subplan's output */
 	AttrNumber	val_junk;		/* kt_value in the subplan's output */
 	MemoryContext row_cxt;		/* one row's (or batch's) conversions */
+	bool		on_conflict_nothing;
 	MemoryContextCallback on_reset;
 } KtModifyState;
 
@@ -135,6 +136,26 @@ ktfdw_PlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 	return list_make1(makeInteger(plan->onConflictAction == ONCONFLICT_NOTHING));
 }
 
+/*
+ * May batched inserts check their keys late (fdw/modify_deferred.go)? Only
+ * when no row needs its answer at once: not with ON CONFLICT DO NOTHING
+ * (skips rows), and not with AFTER INSERT triggers, which run before
+ * EndForeignModify (ExecutorFinish) and so would see rows whose check has not
+ * landed yet. RETURNING, WITH CHECK OPTION and BEFORE/INSTEAD OF row
+ * triggers turn batching off (GetForeignModifyBatchSize), so their rows take
+ * the per-row path, which never defers.
+ */
+static bool
+may_defer_checks(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing)
+{
+	TriggerDesc *td = rinfo->ri_TrigDesc;
+
+	if (cmd != CMD_INSERT || on_conflict_nothing)
+		return false;
+	return !(td && (td->trig_insert_after_row || td->trig_insert_after_statement ||
+					td->trig_insert_new_table));
+}
+
 static void
 begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *subplan)
 {
@@ -142,6 +163,7 @@ begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *
 	KtStatus	st = {0};
 	uintptr_t	h = 0;
 	int			rc;
+	bool		defer = may_defer_checks(rinfo, cmd, on_conflict_nothing);
 
 	ktfdw_table_info(rinfo->ri_RelationDesc, &m->info);
 	check_writable(rinfo->ri_RelationDesc, cmd, true);	/* again: cached plans, COPY */
@@ -155,9 +177,10 @@ begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *
 	m->on_reset.func = modify_on_reset;
 	m->on_reset.arg = m;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &m->on_reset);
+	m->on_conflict_nothing = on_conflict_nothing;
 	rinfo->ri_FdwState = m;
 
-	GOCALL(rc = ktfdw_modify_begin(&m->info.table, on_conflict_nothing, &h, &st));
+	GOCALL(rc = ktfdw_modify_begin(&m->info.table, on_conflict_nothing, defer, &h, &st));
 	ktfdw_check(rc, &st);
 	m->handle = h;
 }
@@ -190,11 +213,25 @@ ktfdw_BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 	begin_modify(rinfo, CMD_INSERT, nothing, NULL);
 }
 
+static int	finish(KtModifyState *m, int rc, KtStatus *st);
+
+/*
+ * The statement's end: the duplicate checks it deferred land here (an
+ * existing key raises 23505 now; the failed statement rolls back its level,
+ * and with it the rows it buffered), then the handle goes.
+ */
 void
 ktfdw_EndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
-	if (rinfo->ri_FdwState)
-		modify_on_reset(rinfo->ri_FdwState);
+	KtModifyState *m = rinfo->ri_FdwState;
+	KtStatus	st = {0};
+	int			rc;
+
+	if (!m || !m->handle)
+		return;
+	GOCALL(rc = ktfdw_modify_end(m->handle, &st));
+	finish(m, rc, &st);
+	modify_on_reset(m);
 }
 
 void
@@ -303,7 +340,8 @@ ktfdw_ExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlo
 	GOCALL(rc = ktfdw_modify_insert_batch(m->handle, GetCurrentTransactionNestLevel(), n,
 										  (char **) keys, klens, (char **) vals, vlens, &st));
 	finish(m, rc, &st);
-	GOCALL(ktfdw_modify_batch_skipped(m->handle, skipped, n));
+	if (m->on_conflict_nothing)
+		GOCALL(ktfdw_modify_batch_skipped(m->handle, skipped, n));
 
 	/*
 	 * Only the inserted rows go back (ON CONFLICT DO NOTHING skips some), in
