@@ -38,7 +38,7 @@ func TestBenchShort(t *testing.T) {
 	t.Log(out.String())
 	require.NoError(t, err)
 	for _, want := range []string{
-		"1. bulk load", "raw client binary set_bulk", "local UNLOGGED table",
+		"1. bulk load", "apply auto with kt_fdw.lua (atomic)", "apply bulk", "raw client binary set_bulk", "local UNLOGGED table",
 		"2. full scan count(*)", "sum(length(value))", "ordered table (tree DB)",
 		"3. point lookups", "4. IN-list of 1000 keys", "5. sync", "trigger disabled", "kt_fdw_sync()",
 		"RSS added by loading kt_fdw", "3000-row scan", "3000-row INSERT", "machine: ",
