@@ -3,7 +3,7 @@ PG_CONFIG ?= pg_config
 GO ?= go
 
 EXTENSION := kt_fdw
-EXTVERSION := 0.2.0
+EXTVERSION := 0.3.0
 MODULE := kt_fdw.so
 
 PG_INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)
@@ -50,7 +50,8 @@ installcheck:
 EXPORTED := Pg_magic_func _PG_init kt_fdw_handler kt_fdw_stats kt_fdw_validator kt_fdw_version \
 	pg_finfo_kt_fdw_handler pg_finfo_kt_fdw_stats pg_finfo_kt_fdw_validator pg_finfo_kt_fdw_version \
 	kt_fdw_disconnect kt_fdw_disconnect_all kt_fdw_server_stats \
-	pg_finfo_kt_fdw_disconnect pg_finfo_kt_fdw_disconnect_all pg_finfo_kt_fdw_server_stats
+	pg_finfo_kt_fdw_disconnect pg_finfo_kt_fdw_disconnect_all pg_finfo_kt_fdw_server_stats \
+	kt_fdw_sync pg_finfo_kt_fdw_sync
 check-symbols: $(MODULE)
 	@got=$$(nm -D --defined-only $(MODULE) | awk '{print $$3}' | sort | tr '\n' ' '); \
 	want=$$(echo $(EXPORTED) | tr ' ' '\n' | sort | tr '\n' ' '); \

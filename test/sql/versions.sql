@@ -1,5 +1,6 @@
--- Versioned extension: 0.1.0 updated to 0.2.0 has exactly the objects of a
--- fresh 0.2.0 installation (run in a database of its own).
+-- Versioned extension: 0.1.0 updated to 0.2.0 and then 0.3.0 has exactly
+-- the objects of a fresh installation of the default version (run in a
+-- database of its own).
 \set SHOW_CONTEXT never
 SELECT name, default_version FROM pg_available_extensions WHERE name = 'kt_fdw';
 SELECT source, target, path FROM pg_extension_update_paths('kt_fdw')
@@ -19,6 +20,20 @@ SELECT extversion FROM pg_extension WHERE extname = 'kt_fdw';
 \dx+ kt_fdw
 SELECT kt_fdw_version();
 \d t
+-- a kt_fdw_sync trigger created under 0.2.0 (PL/pgSQL) ...
+CREATE TABLE src (k text PRIMARY KEY, v text);
+CREATE TRIGGER src_sync AFTER INSERT OR UPDATE OR DELETE ON src
+  FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync('t', 'k', 'v');
+ALTER EXTENSION kt_fdw UPDATE TO '0.3.0';
+SELECT extversion FROM pg_extension WHERE extname = 'kt_fdw';
+\dx+ kt_fdw
+-- ... runs the C function of 0.3.0 (which buffers without asking KT: the
+-- server on port 1 is never reached before COMMIT)
+BEGIN;
+INSERT INTO src VALUES ('a', '1'), ('b', '2');
+SELECT buffered_writes FROM kt_fdw_stats();
+ROLLBACK;
+DROP TABLE src;
 
 -- the objects (and function definitions) of the updated installation ...
 CREATE TEMP VIEW kt_fdw_objects AS
