@@ -102,8 +102,15 @@ func (m *Modify) whenAbsent(key []byte, finish func(exists, buffered bool) (Modi
 	if st != nil {
 		return ModifyError, st
 	}
-	key = bytes.Clone(key)
 	var exists bool
+	if m.checkNow(r, "get", func(ctx context.Context) error {
+		var err error
+		_, exists, err = r.Get(ctx, m.table.DB, key)
+		return err
+	}) {
+		return finish(exists, false)
+	}
+	key = bytes.Clone(key)
 	m.finish = func() (ModifyResult, *Status) { return finish(exists, false) }
 	m.op = startOp(func(ctx context.Context) *Status {
 		return call(ctx, m.table.opContext("get"), func(ctx context.Context) error {

@@ -107,20 +107,10 @@ func (m *Modify) sendGroup() (ModifyResult, *Status) {
 			recs, err = r.GetBulk(ctx, m.table.DB, keys)
 			return err
 		})
-		if st != nil || len(recs) == 0 {
-			return st
+		if st == nil {
+			f.found = firstFound(keys, recs) // the first in row order
 		}
-		inKT := make(map[string]bool, len(recs))
-		for _, rec := range recs {
-			inKT[string(rec.Key)] = true
-		}
-		for _, k := range keys { // report the first in row order
-			if inKT[string(k)] {
-				f.found = k
-				break
-			}
-		}
-		return nil
+		return st
 	})
 	m.flight = f
 	return ModifyDone, nil
@@ -158,6 +148,9 @@ func (m *Modify) Finish() (ModifyResult, *Status) {
 		return m.land(m.Finish)
 	}
 	if m.group.len() > 0 {
+		if res, st, ok := m.finishGroupNow(); ok {
+			return res, st
+		}
 		if res, st := m.sendGroup(); res != ModifyDone {
 			return res, st
 		}
