@@ -5,11 +5,32 @@ package fdw
 const bufferRecordOverhead = 64
 
 // Bytes approximates the memory the buffer holds: key and value bytes of
-// every level plus a per-record overhead.
+// every level's in-memory changes plus a per-record overhead, and the
+// indexes and bloom filters of its spilled runs (their records are on disk).
 func (b *Buffer) Bytes() int64 {
 	var n int64
 	for _, l := range b.levels {
 		n += l.changes.bytes + int64(l.changes.Len())*bufferRecordOverhead
+		for _, sg := range l.segs {
+			if sg.mem != nil {
+				n += sg.mem.bytes + int64(sg.mem.Len())*bufferRecordOverhead
+			} else {
+				n += sg.run.memBytes()
+			}
+		}
+	}
+	return n
+}
+
+// SpilledBytes is the size of the buffer's spill files.
+func (b *Buffer) SpilledBytes() int64 {
+	var n int64
+	for _, l := range b.levels {
+		for _, sg := range l.segs {
+			if sg.run != nil {
+				n += sg.run.size
+			}
+		}
 	}
 	return n
 }

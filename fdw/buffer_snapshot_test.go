@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func snapMap(s *changeSet) map[string]string {
+func snapMap(s bufferView) map[string]string {
 	out := map[string]string{}
 	s.Each(func(k []byte, c Change) bool {
 		if c.Removed {

@@ -3,6 +3,7 @@ package fdw
 import (
 	"bytes"
 	"hash/maphash"
+	"slices"
 )
 
 // changeSet is a compact map from key to Change, for write buffers of
@@ -22,6 +23,10 @@ type changeSet struct {
 	slots  []uint32 // entry number + 1; 0 = free; len is a power of two
 	bytes  int64    // key and value bytes of the entries
 	seed   maphash.Seed
+	spare  [][]byte // emptied chunks reset keeps for reuse (never shared)
+	// borrowed is how many leading chunks clone shares with the original
+	// (a snapshot still reads them): reset never reuses those
+	borrowed int
 }
 
 type changeEnt struct {
@@ -131,7 +136,12 @@ func (s *changeSet) store(key, val []byte) (chunk, off uint32) {
 		if n >= ownChunkBytes {
 			size = n
 		}
-		s.chunks = append(s.chunks, make([]byte, 0, size))
+		if k := len(s.spare) - 1; k >= 0 && n < ownChunkBytes {
+			s.chunks = append(s.chunks, s.spare[k])
+			s.spare = s.spare[:k]
+		} else {
+			s.chunks = append(s.chunks, make([]byte, 0, size))
+		}
 		last++
 	}
 	c := s.chunks[last]
@@ -176,6 +186,8 @@ func (s *changeSet) clone() *changeSet {
 		slots:  append([]uint32(nil), s.slots...),
 		bytes:  s.bytes,
 		seed:   s.seed,
+
+		borrowed: len(s.chunks),
 	}
 	for i, ch := range s.chunks {
 		c.chunks[i] = ch[:len(ch):len(ch)]
@@ -194,3 +206,39 @@ func (s *changeSet) without(drop func(key []byte) bool) *changeSet {
 	})
 	return out
 }
+
+// sortedOrder returns the entry numbers in key order.
+func (s *changeSet) sortedOrder() []uint32 {
+	order := make([]uint32, len(s.ents))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortFunc(order, func(x, y uint32) int {
+		return bytes.Compare(s.key(&s.ents[x]), s.key(&s.ents[y]))
+	})
+	return order
+}
+
+// reset empties the set, keeping its memory (not for a set a snapshot shares).
+func (s *changeSet) reset() {
+	for i, c := range s.chunks {
+		if i >= s.borrowed && cap(c) == chunkSize {
+			s.spare = append(s.spare, c[:0])
+		}
+	}
+	s.chunks = s.chunks[:0]
+	s.borrowed = 0
+	s.ents = s.ents[:0]
+	clear(s.slots)
+	s.bytes = 0
+}
+
+// memBytes approximates the set's memory: its bytes, entries and table.
+func (s *changeSet) memBytes() int64 {
+	if s == nil {
+		return 0
+	}
+	return s.bytes + int64(len(s.ents))*int64(changeEntBytes) + int64(len(s.slots))*4
+}
+
+const changeEntBytes = 32

@@ -25,6 +25,15 @@ func (l *level) clear(prefix []byte) {
 		l.changes = l.changes.without(func(k []byte) bool { return bytes.HasPrefix(k, prefix) })
 		l.shared = false
 	}
+	if len(l.segs) > 0 {
+		// the level's older segments are immutable: hide the prefix in them
+		segs := make([]segment, len(l.segs))
+		for i, sg := range l.segs {
+			sg.hidden = append(sg.hidden[:len(sg.hidden):len(sg.hidden)], bytes.Clone(nonNil(prefix)))
+			segs[i] = sg
+		}
+		l.segs = segs
+	}
 	kept := l.clears[:0]
 	for _, p := range l.clears {
 		if !bytes.HasPrefix(p, prefix) { // a wider clear makes a narrower one redundant

@@ -75,7 +75,7 @@ func (s *Scan) StartSpec(spec ScanSpec) *Status {
 		}
 	}
 	var (
-		snap    *changeSet
+		snap    bufferView = (*changeSet)(nil) // empty: a get asks no snapshot
 		cleared [][]byte
 	)
 	if spec.Kind != ScanGet {

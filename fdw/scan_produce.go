@@ -20,7 +20,7 @@ type producer struct {
 	r     Remote
 	table Table
 	spec  ScanSpec
-	snap  *changeSet // buffered changes (read-only)
+	snap  bufferView // buffered changes (read-only)
 	// key prefixes the transaction cleared (TRUNCATE): KT records under
 	// them are gone for this transaction
 	cleared [][]byte
@@ -32,7 +32,7 @@ type producer struct {
 	fromKT   int64 // KT records sent, for the planner's row count
 }
 
-func (p *producer) run(snap *changeSet) {
+func (p *producer) run(snap bufferView) {
 	p.snap = snap
 	if p.spec.Kind == ScanKeys && len(p.spec.Keys) < snap.Len() {
 		// an IN list (per nested-loop rescan): look its keys up, not every buffered key

@@ -59,11 +59,11 @@ func (b *Backend) lookup(t Table, key []byte) (Change, bool) {
 
 // snapshot is a table's buffered changes as of now, for a scan to merge
 // (Buffer.Snapshot: later writes do not show in it).
-func (b *Backend) snapshot(t Table) *changeSet {
+func (b *Backend) snapshot(t Table) bufferView {
 	if buf, ok := b.buffers[t.Target()]; ok {
 		return buf.Snapshot()
 	}
-	return nil
+	return (*changeSet)(nil)
 }
 
 // BufferedWrites counts the keys with a buffered change, over all buffers.

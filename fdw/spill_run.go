@@ -1,0 +1,276 @@
+package fdw
+
+// A spill run is one level's in-memory changes, sorted by key and written
+// to a spill file (spill_file.go) when the buffer exceeded its memory
+// budget. The file is a sequence of records,
+//
+//	flags byte (1 = removed) | uvarint key length | uvarint value length | varint xt | key | value
+//
+// grouped into blocks of about runBlockBytes. In memory a run keeps only a
+// sparse index (the first key and offset of every block) and a bloom filter
+// of its keys (about 10 bits a key, ~1% false positives), so looking up a
+// key the run does not have (INSERT checks every new key) usually reads
+// nothing, and one that it has reads one block. Runs are immutable: scan
+// snapshots share them.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+const (
+	runBlockBytes   = 4096
+	bloomBitsPerKey = 10
+	bloomHashes     = 7
+)
+
+// spillSeed hashes keys for every run's bloom filter, so a lookup hashes
+// its key once for all runs.
+var spillSeed = maphash.MakeSeed()
+
+type spillRun struct {
+	f        *os.File
+	path     string
+	size     int64
+	n        int    // records
+	idxKeys  []byte // first keys of the blocks, concatenated
+	idxKeyAt []uint32
+	idxOff   []int64
+	bloom    []uint64
+	once     sync.Once
+	cleanup  runtime.Cleanup
+}
+
+// memBytes is what the run keeps in memory.
+func (r *spillRun) memBytes() int64 {
+	return int64(len(r.idxKeys) + 4*len(r.idxKeyAt) + 8*len(r.idxOff) + 8*len(r.bloom))
+}
+
+// writeRun writes the changes of s, sorted, to a new spill file.
+func writeRun(s *changeSet) (*spillRun, error) {
+	f, err := createSpillFile()
+	if err != nil {
+		return nil, err
+	}
+	r := &spillRun{f: f, path: f.Name(), n: s.Len()}
+	fail := func(err error) (*spillRun, error) {
+		_ = f.Close()
+		_ = os.Remove(r.path)
+		return nil, &spillError{op: "write", path: r.path, err: err}
+	}
+	nbits := max(64, uint64(r.n)*bloomBitsPerKey)
+	r.bloom = make([]uint64, (nbits+63)/64)
+	w := bufio.NewWriterSize(f, int(min(256<<10, s.bytes+int64(s.Len())*8+64)))
+	var hdr [1 + 3*binary.MaxVarintLen64]byte
+	blockStart := int64(-runBlockBytes)
+	for _, i := range s.sortedOrder() {
+		e := &s.ents[i]
+		key := s.key(e)
+		if r.size-blockStart >= runBlockBytes {
+			blockStart = r.size
+			r.idxKeyAt = append(r.idxKeyAt, uint32(len(r.idxKeys)))
+			r.idxKeys = append(r.idxKeys, key...)
+			r.idxOff = append(r.idxOff, r.size)
+		}
+		r.bloomAdd(maphash.Bytes(spillSeed, key))
+		c := s.change(e)
+		h := hdr[:1]
+		hdr[0] = 0
+		if c.Removed {
+			hdr[0] = 1
+		}
+		h = binary.AppendUvarint(h, uint64(len(key)))
+		h = binary.AppendUvarint(h, uint64(len(c.Value)))
+		h = binary.AppendVarint(h, c.XT)
+		for _, part := range [][]byte{h, key, c.Value} {
+			if _, err := w.Write(part); err != nil {
+				return fail(err)
+			}
+		}
+		r.size += int64(len(h) + len(key) + len(c.Value))
+	}
+	if err := w.Flush(); err != nil {
+		return fail(err)
+	}
+	r.idxKeyAt = append(r.idxKeyAt, uint32(len(r.idxKeys)))
+	r.cleanup = runtime.AddCleanup(r, func(f *os.File) {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}, f)
+	return r, nil
+}
+
+// close closes and removes the file (idempotent). Snapshots still holding
+// the run then fail to read it, which only happens to scans of a
+// subtransaction that was rolled back.
+func (r *spillRun) close() {
+	r.once.Do(func() {
+		r.cleanup.Stop()
+		_ = r.f.Close()
+		_ = os.Remove(r.path)
+	})
+}
+
+func (r *spillRun) bloomAdd(h uint64) {
+	m := uint64(len(r.bloom)) * 64
+	h1, h2 := h, (h>>32)|1
+	for i := uint64(0); i < bloomHashes; i++ {
+		b := (h1 + i*h2) % m
+		r.bloom[b/64] |= 1 << (b % 64)
+	}
+}
+
+func (r *spillRun) mayHave(h uint64) bool {
+	m := uint64(len(r.bloom)) * 64
+	h1, h2 := h, (h>>32)|1
+	for i := uint64(0); i < bloomHashes; i++ {
+		b := (h1 + i*h2) % m
+		if r.bloom[b/64]&(1<<(b%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *spillRun) blockKey(i int) []byte { return r.idxKeys[r.idxKeyAt[i]:r.idxKeyAt[i+1]] }
+
+// get returns the change of key (h = its spillSeed hash), with fresh bytes.
+// A read failure panics (spillPanic).
+func (r *spillRun) get(key []byte, h uint64) (Change, bool) {
+	if r.n == 0 || !r.mayHave(h) {
+		return Change{}, false
+	}
+	nblocks := len(r.idxOff)
+	b := sort.Search(nblocks, func(i int) bool { return bytes.Compare(r.blockKey(i), key) > 0 }) - 1
+	if b < 0 {
+		return Change{}, false
+	}
+	end := r.size
+	if b+1 < nblocks {
+		end = r.idxOff[b+1]
+	}
+	buf := make([]byte, end-r.idxOff[b])
+	if _, err := r.f.ReadAt(buf, r.idxOff[b]); err != nil {
+		panic(spillPanic{&spillError{op: "read", path: r.path, err: err}})
+	}
+	for len(buf) > 0 {
+		rec, rest, ok := decodeRunRecord(buf)
+		if !ok {
+			panic(spillPanic{&spillError{op: "read", path: r.path, err: io.ErrUnexpectedEOF}})
+		}
+		switch bytes.Compare(rec.key, key) {
+		case 0:
+			return rec.change(), true
+		case 1:
+			return Change{}, false
+		}
+		buf = rest
+	}
+	return Change{}, false
+}
+
+// runRecord is one decoded record; key and value point into the read buffer.
+type runRecord struct {
+	key, value []byte
+	xt         int64
+	removed    bool
+}
+
+func (rec *runRecord) change() Change {
+	if rec.removed {
+		return Change{Removed: true}
+	}
+	return Change{Value: rec.value, XT: rec.xt}
+}
+
+func decodeRunRecord(buf []byte) (rec runRecord, rest []byte, ok bool) {
+	if len(buf) < 1 {
+		return rec, nil, false
+	}
+	rec.removed = buf[0]&1 != 0
+	p := 1
+	klen, n := binary.Uvarint(buf[p:])
+	if n <= 0 {
+		return rec, nil, false
+	}
+	p += n
+	vlen, n := binary.Uvarint(buf[p:])
+	if n <= 0 {
+		return rec, nil, false
+	}
+	p += n
+	rec.xt, n = binary.Varint(buf[p:])
+	if n <= 0 {
+		return rec, nil, false
+	}
+	p += n
+	if uint64(len(buf)-p) < klen+vlen {
+		return rec, nil, false
+	}
+	end := p + int(klen)
+	rec.key = buf[p:end:end]
+	rec.value = buf[end : end+int(vlen) : end+int(vlen)]
+	return rec, buf[end+int(vlen):], true
+}
+
+// runCursor reads a run's records in order. cur is valid until next.
+type runCursor struct {
+	r    *spillRun
+	rd   *bufio.Reader
+	cur  runRecord
+	buf  []byte
+	left int
+	err  error
+}
+
+func (r *spillRun) cursor() *runCursor {
+	return &runCursor{r: r, rd: bufio.NewReaderSize(io.NewSectionReader(r.f, 0, r.size), int(min(64<<10, r.size+16))), left: r.n}
+}
+
+// next reads the next record into cur; false at the end or on an error (err).
+func (c *runCursor) next() bool {
+	if c.left == 0 || c.err != nil {
+		return false
+	}
+	c.left--
+	fail := func(err error) bool {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		c.err = &spillError{op: "read", path: c.r.path, err: err}
+		return false
+	}
+	flags, err := c.rd.ReadByte()
+	if err != nil {
+		return fail(err)
+	}
+	klen, err := binary.ReadUvarint(c.rd)
+	if err != nil {
+		return fail(err)
+	}
+	vlen, err := binary.ReadUvarint(c.rd)
+	if err != nil {
+		return fail(err)
+	}
+	xt, err := binary.ReadVarint(c.rd)
+	if err != nil {
+		return fail(err)
+	}
+	n := int(klen + vlen)
+	if cap(c.buf) < n {
+		c.buf = make([]byte, n)
+	}
+	c.buf = c.buf[:n]
+	if _, err := io.ReadFull(c.rd, c.buf); err != nil {
+		return fail(err)
+	}
+	c.cur = runRecord{key: c.buf[:klen:klen], value: c.buf[klen:n:n], xt: xt, removed: flags&1 != 0}
+	return true
+}
