@@ -14,6 +14,22 @@ func limit(max int64) int64 {
 	return max
 }
 
+// The match procedures list expired records that the GC has not collected
+// yet, like KT: its TimedDB::match_* read the engine directly, without the
+// expiration check of get and the cursors (kttimeddb.h; observed on a real
+// ktserver: a key set with a past xt is listed by match_prefix and
+// match_regex until the idle-time vacuum removes it, seconds later).
+
+// eachStored calls fn for every stored record in the database's order,
+// expired or not, until fn returns false.
+func (tx *Tx) eachStored(fn func(key string) bool) {
+	for r := tx.db.sorted().first(); r != nil; r = r.links[0] {
+		if !fn(r.key) {
+			return
+		}
+	}
+}
+
 // MatchPrefix returns the keys starting with prefix, in the database's order.
 func (tx *Tx) MatchPrefix(prefix string, max int64) []string {
 	n := limit(max)
@@ -32,9 +48,7 @@ func (tx *Tx) MatchPrefix(prefix string, max int64) []string {
 			}
 			continue
 		}
-		if !expired(r.xt, tx.now) {
-			keys = append(keys, r.key)
-		}
+		keys = append(keys, r.key)
 	}
 	return keys
 }
@@ -47,7 +61,7 @@ func (tx *Tx) MatchRegex(expr string, max int64) ([]string, error) {
 	}
 	n := limit(max)
 	var keys []string
-	tx.Each(func(key, _ string, _ int64) bool {
+	tx.eachStored(func(key string) bool {
 		if int64(len(keys)) >= n {
 			return false
 		}
@@ -70,7 +84,7 @@ func (tx *Tx) MatchSimilar(origin string, rng int64, utf bool, max int64) []stri
 	}
 	var hits []hit
 	seq := 0
-	tx.Each(func(key, _ string, _ int64) bool {
+	tx.eachStored(func(key string) bool {
 		d := levenshtein(origin, key, utf)
 		if int64(d) <= rng {
 			hits = append(hits, hit{key, d, seq})

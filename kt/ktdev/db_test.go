@@ -211,20 +211,35 @@ func TestMatch(t *testing.T) {
 			for _, k := range []string{"apple", "apricot", "avocado", "banana", "ap"} {
 				db.set(k, "v", XTAbsent)
 			}
-			db.set("apx", "v", -1) // expired
+			db.set("apx", "v", -1) // expired, not collected yet
 			_ = db.View(func(tx *Tx) error {
 				got := tx.MatchPrefix("ap", -1)
 				sort.Strings(got)
-				assert.Equal(t, []string{"ap", "apple", "apricot"}, got)
+				assert.Equal(t, []string{"ap", "apple", "apricot", "apx"}, got,
+					"like KT, match_prefix lists an expired key until the GC collects it")
 				assert.Len(t, tx.MatchPrefix("a", 2), 2)
 				assert.Empty(t, tx.MatchPrefix("a", 0))
 				got, err := tx.MatchRegex("^a.*o", -1)
 				require.NoError(t, err)
 				sort.Strings(got)
 				assert.Equal(t, []string{"apricot", "avocado"}, got)
+				got, err = tx.MatchRegex("^apx", -1)
+				require.NoError(t, err)
+				assert.Equal(t, []string{"apx"}, got, "match_regex lists an uncollected expired key")
 				_, err = tx.MatchRegex("([", -1)
 				assert.ErrorIs(t, err, ErrRegex)
-				assert.Equal(t, []string{"apple", "ap"}, tx.MatchSimilar("apple", 3, false, -1))
+				sim := tx.MatchSimilar("apple", 3, false, -1)
+				require.NotEmpty(t, sim)
+				assert.Equal(t, "apple", sim[0], "nearest first")
+				assert.ElementsMatch(t, []string{"apple", "ap", "apx"}, sim)
+				assert.Equal(t, []string{"apx"}, tx.MatchSimilar("apx", 0, false, -1))
+				return nil
+			})
+			_ = db.Update(func(tx *Tx) error { tx.Vacuum(); return nil })
+			_ = db.View(func(tx *Tx) error {
+				got := tx.MatchPrefix("ap", -1)
+				sort.Strings(got)
+				assert.Equal(t, []string{"ap", "apple", "apricot"}, got, "collected: no longer listed")
 				return nil
 			})
 		})

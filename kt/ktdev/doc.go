@@ -55,10 +55,10 @@
 //     record answers 0xBF without applying the records before it (KT applies
 //     them).
 //   - Expired records are collected by vacuum and by a background step every
-//     200 ms (2000 records per database per step); count includes them until
-//     then, like KT between GC steps.
-//   - match_regex uses Go's RE2 syntax instead of POSIX ERE; match_* skip
-//     expired records.
+//     second (10,000 records per database per step), not by KT's write-driven
+//     steps; count and match_* include them until then, like KT between GC
+//     steps.
+//   - match_regex uses Go's RE2 syntax instead of POSIX ERE.
 //
 // # Conformance
 //
