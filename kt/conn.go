@@ -38,6 +38,11 @@ type conn struct {
 	raw      syscall.RawConn // the TCP socket (nil for TLS), for thread waits
 	// the current operation waits for replies on its thread (WithThreadWait)
 	threadWait bool
+	// the current operation may hand the connection off (WithHandoff), and
+	// whether it read any reply byte yet
+	handoff, readAny bool
+	// the current operation resumes a handed-off one: its request was sent
+	resuming bool
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
@@ -112,8 +117,12 @@ func (cn *conn) run(ctx context.Context, opTimeout time.Duration, fn func(*conn)
 	}
 	cn.gotAny = false
 	cn.threadWait = threadWait(ctx)
+	cn.handoff, cn.readAny = handoffOf(ctx) != nil, false
 	err := fn(cn)
-	cn.threadWait = false
+	cn.threadWait, cn.handoff = false, false
+	if err != nil && errors.Is(err, errHandoffNow) && !cn.broken {
+		return err // the reply is still to come: do() parks the connection
+	}
 	if stop != nil && !stop() {
 		cn.broken = true // the interrupt fired; the stream state is unknown
 		if err == nil {
@@ -146,6 +155,9 @@ func (cn *conn) close() error { return cn.nc.Close() }
 
 // write sends b completely.
 func (cn *conn) write(b []byte) error {
+	if cn.resuming {
+		return nil // sent by the operation this one resumes (handoff.go)
+	}
 	_, err := cn.nc.Write(b)
 	return err
 }

@@ -82,7 +82,14 @@ func (c *Client) do(ctx context.Context, op string, idempotent bool, fn func(*co
 		var cn *conn
 		var err error
 		if attempt == 0 {
-			cn, err = c.acquire(ctx, op)
+			if h := resumeOf(ctx); h != nil {
+				cn = h.take(c, op)
+			}
+			if cn != nil {
+				cn.resuming = true
+			} else {
+				cn, err = c.acquire(ctx, op)
+			}
 		} else {
 			cn, err = c.dial(ctx, op) // the other idle ones may be stale too
 		}
@@ -94,6 +101,17 @@ func (c *Client) do(ctx context.Context, op string, idempotent bool, fn func(*co
 			return err
 		}
 		err = cn.run(ctx, c.cfg.OpTimeout, fn)
+		if errors.Is(err, errHandoffNow) {
+			handoffOf(ctx).park(c, cn, op)
+			return &NetError{Addr: c.cfg.Addr, Op: op, Kind: Timeout, Err: ErrHandedOff}
+		}
+		if cn.resuming {
+			// a resumed reply not read to its end leaves the stream unusable
+			cn.resuming = false
+			if err != nil {
+				cn.broken = true
+			}
+		}
 		c.pool.put(cn)
 		if err == nil {
 			return nil

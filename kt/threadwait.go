@@ -2,7 +2,9 @@ package kt
 
 import (
 	"context"
+	"errors"
 	"net"
+	"os"
 	"syscall"
 	"time"
 )
@@ -41,8 +43,17 @@ func (r connReader) Read(p []byte) (int, error) {
 		if wait > 0 {
 			_ = cn.raw.Control(func(fd uintptr) { pollIn(fd, wait) })
 		}
+		if cn.handoff && !cn.readAny && !cn.deadline.IsZero() && !time.Now().Before(cn.deadline) {
+			return 0, errHandoffNow // nothing of the reply yet (handoff.go)
+		}
 	}
-	return cn.nc.Read(p)
+	n, err := cn.nc.Read(p)
+	if n > 0 {
+		cn.readAny = true
+	} else if err != nil && cn.handoff && cn.raw != nil && !cn.readAny && errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, errHandoffNow // the poll ended early (a signal); still nothing
+	}
+	return n, err
 }
 
 // rawConn is the socket of a plain TCP connection, nil for TLS.
