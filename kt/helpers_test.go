@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/errors"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kt-fdw/kt_fdw/kt/internal/kttest"
@@ -20,7 +21,12 @@ func newTestClient(t testing.TB) (*Client, kttest.Target) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	for _, db := range kttest.DBs {
-		require.NoError(t, c.Clear(context.Background(), db))
+		err := c.Clear(context.Background(), db)
+		var se *ServerError
+		if target.Dev == nil && errors.As(err, &se) && se.Message == "no such database" {
+			continue // a real KT laid out '*' '%' (README) has no ':'; the tests use '*' and '%'
+		}
+		require.NoError(t, err)
 	}
 	return c, target
 }

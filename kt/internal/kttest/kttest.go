@@ -21,8 +21,10 @@ type Target struct {
 }
 
 // DBs is the dev server's layout, the golden transcripts' one: 0 ':'
-// (stash, hash), 1 '%' (cache tree), 2 '*' (cache hash). A real KT used for
-// the tests should be started the same way (ktserver ... ':' '%' '*').
+// (stash, hash), 1 '%' (cache tree), 2 '*' (cache hash). The tests name the
+// databases they use ('%' and '*'), so a real KT may be started this way
+// (ktserver ... ':' '%' '*') or as README says (ktserver ... '*' '%'): the
+// kt tests then skip clearing the ':' it lacks.
 var DBs = []string{":", "%", "*"}
 
 // Tree and Hash are DB selectors of an ordered and an unordered DB.
