@@ -20,7 +20,7 @@ import (
 type changeSet struct {
 	chunks [][]byte
 	ents   []changeEnt
-	slots  []uint32 // entry number + 1; 0 = free; len is a power of two
+	slots  []uint64 // hash<<32 | entry number + 1; 0 = free; len is a power of two
 	bytes  int64    // key and value bytes of the entries
 	seed   maphash.Seed
 	spare  [][]byte // emptied chunks reset keeps for reuse (never shared)
@@ -37,8 +37,9 @@ type changeEnt struct {
 }
 
 const (
-	chunkSize     = 1 << 20
-	ownChunkBytes = chunkSize / 4 // records this large get a chunk of their own
+	chunkSize      = 1 << 20
+	firstChunkSize = 4 << 10
+	ownChunkBytes  = chunkSize / 4 // records this large get a chunk of their own
 )
 
 func newChangeSet() *changeSet { return &changeSet{seed: maphash.MakeSeed()} }
@@ -70,13 +71,14 @@ func (s *changeSet) change(e *changeEnt) Change {
 // find returns the slot of key: the one holding it, or the free one it would take.
 func (s *changeSet) find(key []byte) (slot int, found bool) {
 	mask := len(s.slots) - 1
-	i := int(maphash.Bytes(s.seed, key)) & mask
+	h := uint32(maphash.Bytes(s.seed, key))
+	i := int(h) & mask
 	for {
 		n := s.slots[i]
 		if n == 0 {
 			return i, false
 		}
-		if bytes.Equal(s.key(&s.ents[n-1]), key) {
+		if uint32(n>>32) == h && bytes.Equal(s.key(&s.ents[uint32(n)-1]), key) {
 			return i, true
 		}
 		i = (i + 1) & mask
@@ -92,7 +94,7 @@ func (s *changeSet) Get(key []byte) (Change, bool) {
 	if !ok {
 		return Change{}, false
 	}
-	return s.change(&s.ents[s.slots[slot]-1]), true
+	return s.change(&s.ents[uint32(s.slots[slot])-1]), true
 }
 
 // Has reports whether key has a change.
@@ -117,12 +119,12 @@ func (s *changeSet) Put(key []byte, c Change) {
 	e := changeEnt{chunk: chunk, off: off, klen: uint32(len(key)), vlen: uint32(len(val)), xt: c.XT, removed: c.Removed}
 	slot, ok := s.find(key)
 	if ok {
-		old := &s.ents[s.slots[slot]-1]
+		old := &s.ents[uint32(s.slots[slot])-1]
 		s.bytes -= int64(old.klen + old.vlen)
 		*old = e
 	} else {
 		s.ents = append(s.ents, e)
-		s.slots[slot] = uint32(len(s.ents))
+		s.slots[slot] = uint64(uint32(maphash.Bytes(s.seed, key)))<<32 | uint64(len(s.ents))
 	}
 	s.bytes += int64(len(key) + len(val))
 }
@@ -132,7 +134,13 @@ func (s *changeSet) store(key, val []byte) (chunk, off uint32) {
 	n := len(key) + len(val)
 	last := len(s.chunks) - 1
 	if last < 0 || cap(s.chunks[last])-len(s.chunks[last]) < n {
-		size := chunkSize
+		// the first chunks start small and double: most transactions
+		// write a few records, and a 1 MB chunk costs its clearing
+		size := firstChunkSize
+		if last >= 0 {
+			size = min(chunkSize, 2*cap(s.chunks[last]))
+		}
+		size = max(size, n)
 		if n >= ownChunkBytes {
 			size = n
 		}
@@ -154,14 +162,18 @@ func (s *changeSet) store(key, val []byte) (chunk, off uint32) {
 // grow doubles the table.
 func (s *changeSet) grow() {
 	size := max(16, 2*len(s.slots))
-	s.slots = make([]uint32, size)
+	old := s.slots
+	s.slots = make([]uint64, size)
 	mask := size - 1
-	for n := range s.ents {
-		i := int(maphash.Bytes(s.seed, s.key(&s.ents[n]))) & mask
+	for _, n := range old {
+		if n == 0 {
+			continue
+		}
+		i := int(uint32(n>>32)) & mask
 		for s.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		s.slots[i] = uint32(n + 1)
+		s.slots[i] = n
 	}
 }
 
@@ -183,7 +195,7 @@ func (s *changeSet) clone() *changeSet {
 	c := &changeSet{
 		chunks: make([][]byte, len(s.chunks)),
 		ents:   append(make([]changeEnt, 0, len(s.ents)+len(s.ents)/4), s.ents...),
-		slots:  append([]uint32(nil), s.slots...),
+		slots:  append([]uint64(nil), s.slots...),
 		bytes:  s.bytes,
 		seed:   s.seed,
 
@@ -238,7 +250,7 @@ func (s *changeSet) memBytes() int64 {
 	if s == nil {
 		return 0
 	}
-	return s.bytes + int64(len(s.ents))*int64(changeEntBytes) + int64(len(s.slots))*4
+	return s.bytes + int64(len(s.ents))*int64(changeEntBytes) + int64(len(s.slots))*8
 }
 
 const changeEntBytes = 32

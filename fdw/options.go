@@ -186,6 +186,8 @@ type ServerOptions struct {
 	TLSCAFile, TLSCertFile, TLSKeyFile, TLSServerName string
 	// Xact: apply, apply_batch, conflict_check (options_xact.go).
 	Xact XactOptions
+	// BufferMemory: write buffer bytes kept in memory (spill_options.go); 0 = default.
+	BufferMemory int64
 }
 
 // Addr is host:port.
@@ -210,6 +212,8 @@ func ParseServerOptions(opts []Option) (ServerOptions, *Status) {
 			so.Timeout, _ = ParseDuration(o.Value)
 		case "connect_timeout":
 			so.ConnectTimeout, _ = ParseDuration(o.Value)
+		case optBufferMemory:
+			so.BufferMemory, _ = parseBufferMemory(o.Value)
 		default:
 			so.parseTLSOption(o)
 		}

@@ -223,3 +223,11 @@ func (b *Buffer) MaxLen() int {
 	}
 	return n
 }
+
+// releaseBuffers removes the spill files of every buffer of the
+// transaction (EndXact, Reset).
+func (b *Backend) releaseBuffers() {
+	for _, buf := range b.buffers {
+		buf.Release()
+	}
+}

@@ -24,6 +24,7 @@ func (it *FinalIter) Next(max int) (sets []Record, removes [][]byte, st *Status)
 		return nil, nil, it.err
 	}
 	max = maxInt(max, 1)
+	sets = make([]Record, 0, min(max, 1<<16))
 	var a arena
 	for n := 0; n < max; n++ {
 		key, c, stable, ok := it.m.next()
@@ -41,6 +42,9 @@ func (it *FinalIter) Next(max int) (sets []Record, removes [][]byte, st *Status)
 	}
 	if it.m.err != nil {
 		return nil, nil, spillStatus(it.m.err)
+	}
+	if len(sets) == 0 {
+		sets = nil
 	}
 	return sets, removes, nil
 }

@@ -156,7 +156,12 @@ func (r *spillRun) get(key []byte, h uint64) (Change, bool) {
 	if b+1 < nblocks {
 		end = r.idxOff[b+1]
 	}
-	buf := make([]byte, end-r.idxOff[b])
+	bp := blockPool.Get().(*[]byte)
+	defer blockPool.Put(bp)
+	if n := int(end - r.idxOff[b]); cap(*bp) < n {
+		*bp = make([]byte, n)
+	}
+	buf := (*bp)[:end-r.idxOff[b]]
 	if _, err := r.f.ReadAt(buf, r.idxOff[b]); err != nil {
 		panic(spillPanic{&spillError{op: "read", path: r.path, err: err}})
 	}
@@ -167,7 +172,11 @@ func (r *spillRun) get(key []byte, h uint64) (Change, bool) {
 		}
 		switch bytes.Compare(rec.key, key) {
 		case 0:
-			return rec.change(), true
+			c := rec.change()
+			if !c.Removed {
+				c.Value = append([]byte{}, c.Value...) // the block buffer is reused
+			}
+			return c, true
 		case 1:
 			return Change{}, false
 		}
@@ -175,6 +184,10 @@ func (r *spillRun) get(key []byte, h uint64) (Change, bool) {
 	}
 	return Change{}, false
 }
+
+// blockPool recycles the block buffers of get (most blocks a lookup reads
+// are bloom filter false positives).
+var blockPool = sync.Pool{New: func() any { b := make([]byte, 0, 2*runBlockBytes); return &b }}
 
 // runRecord is one decoded record; key and value point into the read buffer.
 type runRecord struct {

@@ -43,7 +43,7 @@ func (b *Backend) writeBuffer(t Table) *Buffer {
 	b.servers[t.Server.OID] = t.Server
 	buf, ok := b.buffers[t.Target()]
 	if !ok {
-		buf = &Buffer{}
+		buf = &Buffer{budget: t.Server.Opts.BufferMemory} // spill.go
 		b.buffers[t.Target()] = buf
 	}
 	return buf
@@ -195,6 +195,7 @@ func (b *Backend) EndXact() {
 		b.commit.Cancel()
 		b.commit = nil
 	}
+	b.releaseBuffers() // spill files (spill.go)
 	clear(b.buffers)
 	clear(b.servers)
 	clear(b.expects)
@@ -211,6 +212,7 @@ func (b *Backend) Reset() {
 		b.commit.Cancel()
 		b.commit = nil
 	}
+	b.releaseBuffers() // spill files (spill.go)
 	b.buffers = map[Target]*Buffer{}
 	b.servers = map[uint32]Server{}
 	b.expects = nil
