@@ -45,7 +45,7 @@ CREATE FOREIGN TABLE sessions (sid uuid, user_name text) SERVER kt_server
   OPTIONS (format 'json', prefix 'sess:');
 INSERT INTO sessions VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'ann');
 SELECT * FROM sessions;
-SELECT key, value FROM kt_test;
+SELECT key, value FROM kt_test ORDER BY key;
 DELETE FROM sessions;
 DROP FOREIGN TABLE sessions;
 DROP FOREIGN TABLE rules_json;
