@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"slices"
+
+	"github.com/kt-fdw/kt_fdw/kt"
 )
 
 // cursorFirstBatch is the first cursor batch of a scan without a LIMIT;
@@ -182,137 +184,84 @@ func (p *producer) get() bool {
 // keys fetches the records of keys (sorted) with get_bulk, ScanBatch at a
 // time, skipping those the buffer decides.
 func (p *producer) keys(keys [][]byte) bool {
-	if p.snap.Len() > 0 {
-		var ask [][]byte
-		for _, k := range keys {
-			if !p.snap.Has(k) {
-				ask = append(ask, k)
-			}
-		}
-		keys = ask
-	}
 	for i := 0; i < len(keys); i += ScanBatch {
-		chunk := keys[i:min(i+ScanBatch, len(keys))]
-		var recs []Record
-		if st := call(p.ctx, p.table.opContext("get_bulk"), func(ctx context.Context) error {
-			var err error
-			recs, err = p.r.GetBulk(ctx, p.table.DB, chunk)
-			return err
-		}); st != nil {
-			return p.fail(st)
-		}
-		if p.spec.Ordered && !slices.IsSortedFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) }) {
-			slices.SortFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
-		}
-		if !p.emit(recs, false) {
+		if !p.fetch(keys[i:min(i+ScanBatch, len(keys))]) {
 			return false
 		}
 	}
 	return true
 }
 
-// listKeys lists the keys with prefix: match_prefix (max when a LIMIT
-// allows it), or every key filtered when the Remote cannot match.
-func (p *producer) listKeys(prefix []byte) ([][]byte, bool) {
-	var keys [][]byte
-	st := call(p.ctx, p.table.opContext("match_prefix"), func(ctx context.Context) error {
+// fetch reads one chunk of keys with get_bulk and emits the records; keys
+// the buffer decides are not asked for.
+func (p *producer) fetch(chunk [][]byte) bool {
+	if p.snap.Len() > 0 {
+		chunk = slices.DeleteFunc(slices.Clone(chunk), p.snap.Has)
+	}
+	if len(chunk) == 0 {
+		return true
+	}
+	var recs []Record
+	if st := call(p.ctx, p.table.opContext("get_bulk"), func(ctx context.Context) error {
 		var err error
-		sr, ok := p.r.(ScanRemote)
-		if !ok {
-			keys, err = p.r.AllKeys(ctx, p.table.DB)
-			return err
-		}
-		max := -1
-		if p.spec.Limit > 0 {
-			// keys the buffer decides are dropped later: ask for more
-			max = int(min(p.spec.Limit+int64(p.snap.Len()), 1<<30))
-		}
-		keys, err = sr.MatchPrefix(ctx, p.table.DB, prefix, max)
-		return err
-	})
-	if st != nil {
-		return nil, p.fail(st)
-	}
-	if len(prefix) > 0 {
-		keys = slices.DeleteFunc(keys, func(k []byte) bool { return !bytes.HasPrefix(k, prefix) })
-	}
-	if p.spec.Ordered {
-		slices.SortFunc(keys, bytes.Compare) // already sorted on a tree DB: cheap
-	}
-	return keys, true
-}
-
-// prefix lists the keys with match_prefix and fetches their values; a
-// prefix with more than listAllMax keys is read by a cursor walk instead
-// (from the prefix on a key-ordered DB), so memory stays bounded.
-func (p *producer) prefix() bool {
-	if _, ok := p.r.(ScanRemote); !ok || p.spec.Limit > 0 {
-		keys, ok := p.listKeys(p.spec.Prefix)
-		return ok && p.values(keys)
-	}
-	keys, ok := p.listSome(p.spec.Prefix, listAllMax+1)
-	if !ok {
-		return false
-	}
-	if len(keys) > listAllMax {
-		return p.cursor()
-	}
-	if p.spec.Ordered {
-		slices.SortFunc(keys, bytes.Compare)
-	}
-	return p.values(keys)
-}
-
-// listAllMax bounds the keys a full scan of a hash DB lists at once: up to
-// that many, match_prefix + get_bulk is the fastest read; beyond, the scan
-// walks a cursor instead, so memory stays bounded by the batch size (a
-// 1,000,000-key list costs a few hundred MB and seconds on the server).
-var listAllMax = 100000 // a var for tests
-
-// allKeys is the full scan of a hash DB: every key with one match_prefix
-// and values by get_bulk for a small DB, a cursor walk for a large one.
-func (p *producer) allKeys() bool {
-	if _, ok := p.r.(ScanRemote); !ok || p.spec.Limit > 0 {
-		keys, ok := p.listKeys(nil)
-		return ok && p.values(keys)
-	}
-	keys, ok := p.listSome(nil, listAllMax+1)
-	if !ok {
-		return false
-	}
-	if len(keys) > listAllMax {
-		return p.cursor()
-	}
-	return p.values(keys)
-}
-
-// listSome lists at most max keys with prefix.
-func (p *producer) listSome(prefix []byte, max int) ([][]byte, bool) {
-	var keys [][]byte
-	if st := call(p.ctx, p.table.opContext("match_prefix"), func(ctx context.Context) error {
-		var err error
-		keys, err = p.r.(ScanRemote).MatchPrefix(ctx, p.table.DB, prefix, max)
+		recs, err = p.r.GetBulk(ctx, p.table.DB, chunk)
 		return err
 	}); st != nil {
-		return nil, p.fail(st)
+		return p.fail(st)
 	}
-	return slices.DeleteFunc(keys, func(k []byte) bool { return !bytes.HasPrefix(k, prefix) }), true
+	if p.spec.KeysOnly {
+		for i := range recs {
+			recs[i].Value = []byte{} // not read: not copied to Postgres
+		}
+	}
+	if p.spec.Ordered && !slices.IsSortedFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) }) {
+		slices.SortFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
+	}
+	return p.emit(recs, false)
 }
 
-// values fetches the records of listed keys, or with KeysOnly sends the
-// keys alone: match_prefix listed them, so they exist (KT has no snapshot:
-// a record removed in between may still be counted).
-func (p *producer) values(keys [][]byte) bool {
-	if !p.spec.KeysOnly {
-		return p.keys(keys)
+// listed reads a prefix or full scan: a LIMIT the scan serves alone lists
+// just enough keys (match_prefix max); otherwise every key is listed when
+// that fits (listAll), else a cursor is walked.
+func (p *producer) listed(prefix []byte) bool {
+	if p.spec.Limit > 0 {
+		// keys the buffer decides are dropped later: ask for more
+		max := int(min(p.spec.Limit+int64(p.snap.Len()), 1<<30))
+		l, _, ok := p.list(prefix, max, 0)
+		return ok && p.values(l)
 	}
-	for i := 0; i < len(keys); i += ScanBatch {
-		chunk := keys[i:min(i+ScanBatch, len(keys))]
-		recs := make([]Record, len(chunk))
-		for j, k := range chunk {
-			recs[j] = Record{Key: k, Value: []byte{}}
-		}
-		if !p.emit(recs, false) {
+	if _, ok := p.r.(ScanRemote); !ok {
+		l, _, ok := p.list(prefix, -1, 0) // no cursor to fall back on
+		return ok && p.values(l)
+	}
+	l, ok := p.listAll(prefix)
+	if !ok {
+		return false
+	}
+	if l == nil {
+		return p.cursor()
+	}
+	return p.values(l)
+}
+
+// prefix is a prefix scan: match_prefix and get_bulk, or a cursor walk
+// (from the prefix on a key-ordered DB) when the prefix has too many keys.
+func (p *producer) prefix() bool { return p.listed(p.spec.Prefix) }
+
+// allKeys is the full scan of a hash DB: match_prefix of every key and
+// get_bulk, or a cursor walk when the keys do not fit in memory.
+func (p *producer) allKeys() bool { return p.listed(nil) }
+
+// values fetches the records of listed keys, ScanBatch at a time. With
+// KeysOnly (count(*)) the values are dropped, but the keys are still
+// confirmed by get_bulk: a real KT lists expired records its lazy GC has
+// not collected yet, and KT has no snapshot (a record removed since the
+// listing must not be counted).
+func (p *producer) values(l *kt.KeyList) bool {
+	chunk := make([][]byte, 0, ScanBatch)
+	for i := 0; i < l.Len(); i += ScanBatch {
+		chunk = l.AppendKeys(chunk[:0], i, min(i+ScanBatch, l.Len()))
+		if !p.fetch(chunk) {
 			return false
 		}
 	}
@@ -325,11 +274,16 @@ func (p *producer) values(keys [][]byte) bool {
 func (p *producer) cursor() bool {
 	sr, ok := p.r.(ScanRemote)
 	if !ok {
-		keys, ok := p.listKeys(nil)
+		l, _, ok := p.list(nil, -1, 0)
 		if !ok {
 			return false
 		}
-		keys = slices.DeleteFunc(keys, func(k []byte) bool { return !p.spec.matches(k) })
+		var keys [][]byte
+		for i := range l.Len() {
+			if k := l.Key(i); p.spec.matches(k) {
+				keys = append(keys, k)
+			}
+		}
 		return p.keys(keys)
 	}
 	oc := p.table.opContext("cur_get")

@@ -82,62 +82,9 @@ func (cn *conn) readReply(rp *reply) error {
 // the first byte has arrived (a failure before that may be a stale
 // keep-alive connection).
 func readResponse(br *bufio.Reader, rp *reply, gotAny *bool) error {
-	first, err := br.Peek(1)
+	contentLength, err := readHead(br, rp, gotAny)
 	if err != nil {
 		return err
-	}
-	*gotAny = true
-	if first[0] != 'H' {
-		return malformedf("reply starts with byte 0x%02x, not an HTTP status line", first[0])
-	}
-	line, err := readLine(br)
-	if err != nil {
-		return err
-	}
-	// "HTTP/1.1 200 OK"
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' ||
-		(len(line) > 12 && line[12] != ' ') {
-		return malformedf("bad status line %.40q", line)
-	}
-	status := 0
-	for _, c := range line[9:12] {
-		if c < '0' || c > '9' {
-			return malformedf("bad status line %.40q", line)
-		}
-		status = status*10 + int(c-'0')
-	}
-	*rp = reply{Status: status}
-	contentLength := int64(-1)
-	for n := 0; ; n++ {
-		if n > maxHeaderLines {
-			return malformedf("too many header lines")
-		}
-		line, err = readLine(br)
-		if err != nil {
-			return err
-		}
-		if len(line) == 0 {
-			break
-		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
-			return malformedf("bad header line %.40q", line)
-		}
-		name, value := line[:colon], bytes.TrimSpace(line[colon+1:])
-		switch {
-		case bytes.EqualFold(name, []byte("Content-Length")):
-			v, err := strconv.ParseInt(string(value), 10, 64)
-			if err != nil || v < 0 || v > maxReplyBody {
-				return malformedf("bad Content-Length %.40q", value)
-			}
-			contentLength = v
-		case bytes.EqualFold(name, []byte("Content-Type")):
-			_, rp.Enc = wire.ParseContentType(value)
-		case bytes.EqualFold(name, []byte("Connection")):
-			if bytes.EqualFold(value, []byte("close")) {
-				rp.Close = true
-			}
-		}
 	}
 	if contentLength < 0 {
 		// not something KT does: the body then runs to the end of the stream
@@ -154,6 +101,69 @@ func readResponse(br *bufio.Reader, rp *reply, gotAny *bool) error {
 	}
 	rp.Body, err = readBody(br, int(contentLength))
 	return err
+}
+
+// readHead parses the status line and headers into rp and returns the
+// Content-Length (-1 when absent); the body is left unread in br.
+func readHead(br *bufio.Reader, rp *reply, gotAny *bool) (int64, error) {
+	first, err := br.Peek(1)
+	if err != nil {
+		return 0, err
+	}
+	*gotAny = true
+	if first[0] != 'H' {
+		return 0, malformedf("reply starts with byte 0x%02x, not an HTTP status line", first[0])
+	}
+	line, err := readLine(br)
+	if err != nil {
+		return 0, err
+	}
+	// "HTTP/1.1 200 OK"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' ||
+		(len(line) > 12 && line[12] != ' ') {
+		return 0, malformedf("bad status line %.40q", line)
+	}
+	status := 0
+	for _, c := range line[9:12] {
+		if c < '0' || c > '9' {
+			return 0, malformedf("bad status line %.40q", line)
+		}
+		status = status*10 + int(c-'0')
+	}
+	*rp = reply{Status: status}
+	contentLength := int64(-1)
+	for n := 0; ; n++ {
+		if n > maxHeaderLines {
+			return 0, malformedf("too many header lines")
+		}
+		line, err = readLine(br)
+		if err != nil {
+			return 0, err
+		}
+		if len(line) == 0 {
+			break
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 {
+			return 0, malformedf("bad header line %.40q", line)
+		}
+		name, value := line[:colon], bytes.TrimSpace(line[colon+1:])
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			v, err := strconv.ParseInt(string(value), 10, 64)
+			if err != nil || v < 0 || v > maxReplyBody {
+				return 0, malformedf("bad Content-Length %.40q", value)
+			}
+			contentLength = v
+		case bytes.EqualFold(name, []byte("Content-Type")):
+			_, rp.Enc = wire.ParseContentType(value)
+		case bytes.EqualFold(name, []byte("Connection")):
+			if bytes.EqualFold(value, []byte("close")) {
+				rp.Close = true
+			}
+		}
+	}
+	return contentLength, nil
 }
 
 // readLine returns one header line without CRLF; lines longer than the
