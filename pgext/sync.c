@@ -87,6 +87,8 @@ typedef struct SyncEntry
 } SyncEntry;
 
 static HTAB *sync_cache = NULL;
+static bool sync_sweep = false;	/* some entry went invalid */
+static int	sync_depth = 0;		/* kt_fdw_sync calls converting a row */
 
 /* ---- cache invalidation ---- */
 
@@ -99,6 +101,7 @@ invalidate_all(void)
 	hash_seq_init(&scan, sync_cache);
 	while ((e = hash_seq_search(&scan)) != NULL)
 		e->valid = false;
+	sync_sweep = true;
 }
 
 /* A relation changed: entries whose source or target it is are stale. */
@@ -111,7 +114,36 @@ sync_relcache_cb(Datum arg, Oid relid)
 	hash_seq_init(&scan, sync_cache);
 	while ((e = hash_seq_search(&scan)) != NULL)
 		if (relid == InvalidOid || relid == e->source || relid == e->target)
+		{
 			e->valid = false;
+			sync_sweep = true;
+		}
+}
+
+/*
+ * Free the invalid entries (those of dropped triggers would otherwise stay
+ * for the session). Not from the callbacks: they run wherever invalidations
+ * are accepted, also while a row is converted with an entry's state, so
+ * only here, when no kt_fdw_sync call holds an entry.
+ */
+static void
+sweep_invalid(void)
+{
+	HASH_SEQ_STATUS scan;
+	SyncEntry  *e;
+
+	if (!sync_sweep || sync_depth > 0 || sync_cache == NULL)
+		return;
+	sync_sweep = false;
+	hash_seq_init(&scan, sync_cache);
+	while ((e = hash_seq_search(&scan)) != NULL)
+	{
+		if (e->valid)
+			continue;
+		if (e->cxt)
+			MemoryContextDelete(e->cxt);	/* releases the Go handle */
+		hash_search(sync_cache, &e->tgoid, HASH_REMOVE, NULL);
+	}
 }
 
 /* A server, wrapper, foreign table or role membership changed. */
@@ -611,12 +643,22 @@ kt_fdw_sync(PG_FUNCTION_ARGS)
 	if (OidIsValid(target))
 		LockRelationOid(target, RowExclusiveLock);
 
+	sweep_invalid();
 	e = cache_entry(td->tg_trigger->tgoid);
 	if (!e->valid || e->target != target || e->source != RelationGetRelid(td->tg_relation) ||
 		e->userid != GetUserId())
 		build_entry(e, td, target);
 	if (e->checked)
 		return run_checked(fcinfo);
-	sync_row(e, td);
+	sync_depth++;
+	PG_TRY();
+	{
+		sync_row(e, td);
+	}
+	PG_FINALLY();
+	{
+		sync_depth--;
+	}
+	PG_END_TRY();
 	return PointerGetDatum(NULL);
 }
