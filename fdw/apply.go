@@ -8,6 +8,9 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/cockroachdb/errors"
+
+	"github.com/kt-fdw/kt_fdw/kt"
 	"github.com/kt-fdw/kt_fdw/kt/ktscript"
 	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
@@ -316,7 +319,9 @@ func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktsc
 		return err
 	})
 	if err != nil {
-		forgetProbe(r)
+		if !errors.Is(err, kt.ErrHandedOff) { // a slow reply is not a restart
+			forgetProbe(r)
+		}
 		return callStatus(ctx, oc, err), Classify(err) == FailServer
 	}
 	switch rep.Status {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sort"
 	"time"
+
+	"github.com/kt-fdw/kt_fdw/kt"
 )
 
 // Backend is the kt_fdw state of one Postgres backend: its connections and the
@@ -43,7 +45,7 @@ func (b *Backend) writeBuffer(t Table) *Buffer {
 	b.servers[t.Server.OID] = t.Server
 	buf, ok := b.buffers[t.Target()]
 	if !ok {
-		buf = &Buffer{budget: t.Server.Opts.BufferMemory} // spill.go
+		buf = &Buffer{}
 		b.buffers[t.Target()] = buf
 	}
 	return buf
@@ -140,10 +142,19 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		a, c := todo[i].table, todo[j].table
 		return a.Server.OID < c.Server.OID || (a.Server.OID == c.Server.OID && a.DB < c.DB)
 	})
-	if len(todo) == 1 && todo[0].applyNow() { // xact_now.go
-		return false, nil
+	var handedOff *kt.Handoff
+	if len(todo) == 1 { // xact_now.go
+		var done bool
+		if done, handedOff = todo[0].applyNow(); done {
+			return false, nil
+		}
 	}
 	b.commit = startOp(func(ctx context.Context) *Status {
+		if handedOff != nil {
+			// the call the attempt on the thread sent: read its reply
+			defer handedOff.Close()
+			ctx = kt.WithResume(ctx, handedOff)
+		}
 		for _, w := range todo {
 			if st := w.apply(ctx); st != nil {
 				return st
@@ -195,7 +206,6 @@ func (b *Backend) EndXact() {
 		b.commit.Cancel()
 		b.commit = nil
 	}
-	b.releaseBuffers() // spill files (spill.go)
 	clear(b.buffers)
 	clear(b.servers)
 	clear(b.expects)
@@ -212,7 +222,6 @@ func (b *Backend) Reset() {
 		b.commit.Cancel()
 		b.commit = nil
 	}
-	b.releaseBuffers() // spill files (spill.go)
 	b.buffers = map[Target]*Buffer{}
 	b.servers = map[uint32]Server{}
 	b.expects = nil
