@@ -24,6 +24,7 @@ typedef struct KtModifyState
 	AttrNumber	val_junk;		/* kt_value in the subplan's output */
 	MemoryContext row_cxt;		/* one row's (or batch's) conversions */
 	bool		on_conflict_nothing;
+	bool		defer_rows;		/* COPY: single rows go the deferred batch way */
 	MemoryContextCallback on_reset;
 } KtModifyState;
 
@@ -156,7 +157,7 @@ may_defer_checks(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing)
 					td->trig_insert_new_table));
 }
 
-static void
+static KtModifyState *
 begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *subplan)
 {
 	KtModifyState *m = palloc0(sizeof(KtModifyState));
@@ -183,6 +184,7 @@ begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *
 	GOCALL(rc = ktfdw_modify_begin(&m->info.table, on_conflict_nothing, defer, &h, &st));
 	ktfdw_check(rc, &st);
 	m->handle = h;
+	return m;
 }
 
 void
@@ -207,10 +209,22 @@ void
 ktfdw_BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
 	bool		nothing = false;
+	KtModifyState *m;
+	TriggerDesc *td = rinfo->ri_TrigDesc;
 
 	if (mtstate && mtstate->ps.plan)
 		nothing = ((ModifyTable *) mtstate->ps.plan)->onConflictAction == ONCONFLICT_NOTHING;
-	begin_modify(rinfo, CMD_INSERT, nothing, NULL);
+	m = begin_modify(rinfo, CMD_INSERT, nothing, NULL);
+
+	/*
+	 * COPY FROM (no plan) inserts row by row (PostgreSQL 15 has no batched
+	 * COPY into foreign tables), and nothing needs a row's answer before the
+	 * next: without row triggers, its rows take the deferred batch way too,
+	 * instead of one KT round trip each.
+	 */
+	m->defer_rows = mtstate && !mtstate->ps.plan &&
+		may_defer_checks(rinfo, CMD_INSERT, nothing) &&
+		!(td && (td->trig_insert_before_row || td->trig_insert_instead_row));
 }
 
 static int	finish(KtModifyState *m, int rc, KtStatus *st);
@@ -284,8 +298,12 @@ ktfdw_ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	int			rc;
 
 	new_row(m, slot, &key, &keylen, &val, &vallen);
-	GOCALL(rc = ktfdw_modify_insert(m->handle, GetCurrentTransactionNestLevel(),
-									(char *) key, keylen, (char *) val, vallen, &st));
+	if (m->defer_rows)
+		GOCALL(rc = ktfdw_modify_insert_batch(m->handle, GetCurrentTransactionNestLevel(), 1,
+											  (char **) &key, &keylen, (char **) &val, &vallen, &st));
+	else
+		GOCALL(rc = ktfdw_modify_insert(m->handle, GetCurrentTransactionNestLevel(),
+										(char *) key, keylen, (char *) val, vallen, &st));
 	rc = finish(m, rc, &st);
 	MemoryContextSwitchTo(old);
 	if (rc == KT_SKIPPED)

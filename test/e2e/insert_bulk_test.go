@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +95,41 @@ func TestBulkInsertStalledCheckIsInterruptible(t *testing.T) {
 			assert.Zero(t, e.ktCount())
 		})
 	}
+}
+
+// COPY FROM inserts row by row, but without row triggers it checks its keys
+// like a batched INSERT: a few get_bulk calls, not one get per row, and a key
+// KT has still fails the COPY naming it.
+func TestCopyFromChecksInBulk(t *testing.T) {
+	e := newDevEnv(t)
+	e.rows(e.conn) // connect first
+	copyRows := func(n, dup int) error {
+		var b strings.Builder
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(&b, "%d\tv\n", i)
+		}
+		if dup > 0 {
+			fmt.Fprintf(&b, "%d\tv\n", dup)
+		}
+		_, err := e.conn.PgConn().CopyFrom(ctx(t), strings.NewReader(b.String()), "COPY kv FROM STDIN")
+		return err
+	}
+
+	e.exec("BEGIN")
+	before := e.dev.Requests()
+	require.NoError(t, copyRows(25000, 0))
+	assert.Equal(t, uint64(3), e.dev.Requests()-before, "KT requests of a 25,000-row COPY")
+	e.exec("ROLLBACK")
+
+	e.ktSet("24999", "old")
+	err := copyRows(25000, 0)
+	requireSQLState(t, err, "23505")
+	assert.Contains(t, err.Error(), `duplicate key value "24999"`)
+	assert.Equal(t, 1, e.ktCount(), "the failed COPY wrote nothing")
+
+	// a key repeated within the COPY
+	err = copyRows(100, 7)
+	requireSQLState(t, err, "23505")
+	assert.Contains(t, err.Error(), `duplicate key value "7"`)
+	assert.Equal(t, 1, e.ktCount())
 }

@@ -84,6 +84,39 @@ INSERT INTO kt_bulk VALUES ('t2', 'x');
 DROP TRIGGER kt_bulk_note ON kt_bulk;
 DROP FUNCTION kt_bulk_note();
 
+-- COPY FROM goes row by row but checks like a batched INSERT: the key KT
+-- has fails the COPY at its end, naming it, and KT is untouched
+\set VERBOSITY terse
+COPY kt_bulk FROM stdin;
+c1	x
+b24990	x
+c2	x
+\.
+\set VERBOSITY default
+SELECT count(*) FROM kt_bulk WHERE key LIKE 'c%';
+COPY kt_bulk FROM stdin;
+c1	x
+c2	x
+\.
+SELECT * FROM kt_bulk WHERE key LIKE 'c%' ORDER BY key;
+-- with a BEFORE ROW trigger COPY checks each row before the next one
+CREATE FUNCTION kt_bulk_before() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE NOTICE 'before insert of %', NEW.key;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER kt_bulk_before BEFORE INSERT ON kt_bulk
+  FOR EACH ROW EXECUTE FUNCTION kt_bulk_before();
+\set VERBOSITY terse
+COPY kt_bulk FROM stdin;
+c3	x
+b24990	x
+c4	x
+\.
+\set VERBOSITY default
+DROP TRIGGER kt_bulk_before ON kt_bulk;
+DROP FUNCTION kt_bulk_before();
+
 -- a large INSERT that succeeds, with a larger batch_size too
 INSERT INTO kt_bulk SELECT 'g' || i, 'x' FROM generate_series(1, 25000) i;
 ALTER FOREIGN TABLE kt_bulk OPTIONS (ADD batch_size '5000');
