@@ -172,6 +172,17 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 	if st != nil {
 		return ModifyError, st
 	}
+	var now []Record
+	if len(unknown) <= checkNowMaxKeys && m.checkNow(r, "get_bulk", func(ctx context.Context) error {
+		var err error
+		now, err = r.GetBulk(ctx, m.table.DB, unknown)
+		return err
+	}) {
+		for _, rec := range now {
+			inKT[string(rec.Key)] = true
+		}
+		return finish()
+	}
 	m.finish = finish
 	m.op = startOp(func(ctx context.Context) *Status {
 		var recs []Record

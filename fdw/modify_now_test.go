@@ -56,6 +56,14 @@ func TestInsertCheckOnCallingGoroutine(t *testing.T) {
 		res, st = m.Insert(1, []byte("n9"), []byte("x"))
 		assert.Equal(t, ModifyDone, res, "%v", st)
 	})
+	t.Run("on conflict do nothing batch", func(t *testing.T) {
+		m := NewModify(be, tbl, true)
+		defer m.Close()
+		ks, vs := rows("n7", "kt", "n8")
+		res, st := m.InsertBatch(1, ks, vs)
+		require.Equal(t, ModifyDone, res, "answered without going pending: %v", st)
+		assert.Equal(t, []bool{false, true, false}, m.Skipped())
+	})
 	be.EndXact()
 
 	if srv == nil {
