@@ -62,7 +62,7 @@ func (w commitWork) applyNow() (done bool, handedOff *kt.Handoff) {
 	if batch < 1 {
 		batch = DefaultApplyBatch
 	}
-	if w.buf.spilled() || w.buf.Len() > min(batch, applyNowMaxRecords) { // spilled: large, and Len would read the runs
+	if w.buf.MaxLen() > min(batch, applyNowMaxRecords) { // an upper bound: Len would read spilled runs
 		return false, nil
 	}
 	if o.Timeout > 0 && o.Timeout < applyNowBudget {
