@@ -4,9 +4,10 @@ package fdw
 // key and value bytes (map entry, string and slice headers).
 const bufferRecordOverhead = 64
 
-// Bytes approximates the memory the buffer holds: key and value bytes of
-// every level's in-memory changes plus a per-record overhead, and the
-// indexes and bloom filters of its spilled runs (their records are on disk).
+// Bytes approximates the size of the buffer (kt_fdw_stats' buffered_bytes):
+// key and value bytes of every level's in-memory changes plus a per-record
+// overhead, and its spilled runs: their files and in-memory indexes and
+// bloom filters.
 func (b *Buffer) Bytes() int64 {
 	var n int64
 	for _, l := range b.levels {
@@ -15,7 +16,7 @@ func (b *Buffer) Bytes() int64 {
 			if sg.mem != nil {
 				n += sg.mem.bytes + int64(sg.mem.Len())*bufferRecordOverhead
 			} else {
-				n += sg.run.memBytes()
+				n += sg.run.size + sg.run.memBytes()
 			}
 		}
 	}

@@ -26,7 +26,7 @@ import (
 
 // DefaultBufferMemory is the default budget of a write buffer's in-memory
 // changes (key and value bytes plus about 36 bytes a key).
-const DefaultBufferMemory = 16 << 20
+const DefaultBufferMemory = 8 << 20
 
 // segment is part of a level's older changes: a spilled run, or an
 // in-memory set frozen by RELEASE SAVEPOINT (spilled at the next spill).

@@ -45,7 +45,7 @@ func (b *Backend) writeBuffer(t Table) *Buffer {
 	b.servers[t.Server.OID] = t.Server
 	buf, ok := b.buffers[t.Target()]
 	if !ok {
-		buf = &Buffer{}
+		buf = &Buffer{budget: t.Server.Opts.BufferMemory} // spill.go
 		b.buffers[t.Target()] = buf
 	}
 	return buf
@@ -174,6 +174,9 @@ type commitWork struct {
 }
 
 func (w commitWork) apply(ctx context.Context) *Status {
+	if handled, st := w.applyStreamed(ctx); handled { // spill_commit.go
+		return st
+	}
 	sets, removes := w.buf.Final()
 	clears := w.buf.Clears()
 	var exps map[string]expectation
@@ -206,6 +209,7 @@ func (b *Backend) EndXact() {
 		b.commit.Cancel()
 		b.commit = nil
 	}
+	b.releaseBuffers() // spill files (spill.go)
 	clear(b.buffers)
 	clear(b.servers)
 	clear(b.expects)
@@ -222,6 +226,7 @@ func (b *Backend) Reset() {
 		b.commit.Cancel()
 		b.commit = nil
 	}
+	b.releaseBuffers() // spill files (spill.go)
 	b.buffers = map[Target]*Buffer{}
 	b.servers = map[uint32]Server{}
 	b.expects = nil

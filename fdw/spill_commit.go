@@ -1,0 +1,40 @@
+package fdw
+
+import "context"
+
+// applyStreamed is the commit of a spilled buffer without TRUNCATE or
+// conflict_check: its final states are merged from the runs and memory in
+// key order and applied a piece of 4 x apply_batch keys (at least 2 binary
+// bulk chunks) at a time, so the commit holds one piece and not the whole
+// transaction. handled=false leaves the buffer to the usual apply (which
+// takes all of Final): an unspilled buffer (at most buffer_memory), or one
+// whose clears or expectations need every key at once (applyClears,
+// applyAtomic's check pass). Each piece goes through applyTarget, so it is
+// sent in apply_batch chunks like any commit.
+func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status) {
+	if st := w.buf.Err(); st != nil {
+		return true, st // a spill failed: the commit fails, nothing was sent
+	}
+	if !w.buf.spilled() || len(w.buf.Clears()) > 0 || (w.exps != nil && w.exps.Len() > 0) {
+		return false, nil
+	}
+	batch := w.table.Server.Opts.Xact.ApplyBatch
+	if batch < 1 {
+		batch = DefaultApplyBatch
+	}
+	piece := max(4*batch, 2*binaryApplyChunk)
+	it := w.buf.FinalIter()
+	defer it.Close()
+	for {
+		sets, removes, st := it.Next(piece)
+		if st != nil {
+			return true, st
+		}
+		if len(sets) == 0 && len(removes) == 0 {
+			return true, nil
+		}
+		if st := applyTarget(ctx, w.table, w.remote, sets, removes, nil); st != nil {
+			return true, st
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package fdw
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A large transaction whose buffer spilled, with savepoints rolled back and
+// released and with removes of existing records, commits exactly its final
+// states, and leaves no spill file. With a TRUNCATE it takes the
+// all-at-once path and is just as right.
+func TestSpilledCommit(t *testing.T) {
+	for _, truncate := range []bool{false, true} {
+		t.Run(fmt.Sprintf("truncate=%v", truncate), func(t *testing.T) {
+			dir := useSpillDir(t)
+			f := newFake()
+			want := map[string]string{}
+			for i := range 1000 {
+				k := fmt.Sprintf("old%04d", i)
+				f.put("db", k, "x")
+				want[k] = "x"
+			}
+			be := newTestBackend(f)
+			tbl := testTable("db")
+			tbl.Server.Opts.BufferMemory = MinBufferMemory
+			set := func(nest int, k, v string) {
+				be.writeBuffer(tbl).Set(nest, []byte(k), []byte(v))
+			}
+			if truncate {
+				require.Nil(t, be.Truncate(1, []Table{tbl}))
+				clear(want)
+			}
+			for i := range 30000 {
+				k := fmt.Sprintf("k%06d", i)
+				set(1, k, "a")
+				want[k] = "a"
+			}
+			for i := 0; i < 1000; i += 3 {
+				k := fmt.Sprintf("old%04d", i)
+				be.writeBuffer(tbl).Remove(1, []byte(k))
+				delete(want, k)
+			}
+			for i := range 20000 { // rolled back
+				set(2, fmt.Sprintf("k%06d", i*2), "rolled back")
+				set(2, fmt.Sprintf("z%06d", i), "rolled back")
+			}
+			be.EndSubXact(2, false)
+			for i := range 20000 { // released
+				k := fmt.Sprintf("k%06d", i*3)
+				set(2, k, "b")
+				want[k] = "b"
+			}
+			be.EndSubXact(2, true)
+			buf := be.writeBuffer(tbl)
+			require.True(t, buf.spilled())
+			require.Positive(t, spillFiles(t, dir))
+			require.Equal(t, 40000+334, buf.Len(), "40,000 sets and 334 removes")
+
+			require.Nil(t, commit(t, be))
+			got := map[string]string{}
+			for k, v := range f.contents("db") {
+				got[k] = string(v)
+			}
+			assert.Equal(t, want, got)
+			assert.Zero(t, spillFiles(t, dir), "spill files removed after commit")
+		})
+	}
+}
+
+// A spill that failed fails the commit, and nothing reaches KT.
+func TestSpillFailureFailsCommit(t *testing.T) {
+	old := spillDir
+	spillDir = func() (string, error) { return "/nonexistent/kt_fdw/pgsql_tmp", nil }
+	t.Cleanup(func() { spillDir = old })
+	f := newFake()
+	be := newTestBackend(f)
+	tbl := testTable("db")
+	tbl.Server.Opts.BufferMemory = MinBufferMemory
+	for i := range 1000 {
+		be.writeBuffer(tbl).Set(1, fmt.Appendf(nil, "k%04d", i), []byte("some value of a few bytes"))
+	}
+	st := commit(t, be)
+	require.NotNil(t, st)
+	assert.Equal(t, SQLStateIOError, st.SQLState)
+	assert.Contains(t, st.Message, "/nonexistent/kt_fdw/pgsql_tmp")
+	assert.Empty(t, f.contents("db"))
+}
