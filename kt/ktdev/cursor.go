@@ -1,13 +1,23 @@
 package ktdev
 
-// Cursor walks one database like a KC cursor. It remembers a position (not a
-// record pointer), so records removed by others never leave it dangling.
+// Cursor walks one database like a KC cursor under KT's TimedDB. It
+// remembers a position (not a record pointer), so records removed by others
+// never leave it dangling.
+//
+// As in kttimeddb.h, movements (jump, jump_back, step, step_back) go to the
+// next stored record whether it has expired or not; only the record
+// operations (get, set_value, remove, seize) skip expired records, moving on
+// in the direction of the last movement until they find a live one
+// (TimedDB::Cursor::accept). Observed on a real ktserver: cur_step onto an
+// expired record succeeds, and cur_jump to an expired key of a hash DB
+// succeeds, after which cur_get returns the next live record.
+//
 // Methods lock the database themselves.
 type Cursor struct {
 	db    *DB
 	pos   position
 	valid bool
-	back  bool // last movement was backward: removals then move backward
+	back  bool // last movement was backward: steps and removals go backward
 }
 
 // NewCursor returns an unpositioned cursor on db.
@@ -45,26 +55,33 @@ func liveBefore(s *skiplist, p position, now int64) *record {
 	}
 }
 
-// current returns the record under the cursor; if it has disappeared, the
-// neighbour in the direction of travel.
+// current moves the cursor onto the record a record operation works on: the
+// one under the cursor if it is live, else the next live one in the
+// direction of travel (KT's retry loop moves the cursor too). The caller
+// holds the write lock.
 func (c *Cursor) current(now int64) *record {
 	if !c.valid {
 		return nil
 	}
-	s := c.db.order
+	s := c.db.sorted()
 	r := s.seekGE(c.pos)
-	if r != nil && !c.pos.less(r) && !expired(r.xt, now) {
-		return r
+	if r == nil || c.pos.less(r) || expired(r.xt, now) {
+		if c.back {
+			r = liveBefore(s, c.pos, now)
+		} else {
+			r = liveFrom(r, now)
+		}
 	}
-	if c.back {
-		r = liveBefore(s, c.pos, now)
-	} else {
-		r = liveFrom(r, now)
-	}
-	if r == nil {
-		c.valid = false
-	}
+	_ = c.setAt(r)
 	return r
+}
+
+// next is the stored record after (or, backward, before) r, expired or not.
+func (c *Cursor) next(r *record) *record {
+	if c.back {
+		return c.db.order.seekLT(r.pos())
+	}
+	return r.links[0]
 }
 
 // Jump moves to the first record, or with a key to the first record >= key
@@ -73,19 +90,15 @@ func (c *Cursor) Jump(key *string) error {
 	db := c.db
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	now := db.now()
 	c.back = false
 	switch {
 	case key == nil:
-		return c.setAt(liveFrom(db.sorted().first(), now))
+		return c.setAt(db.sorted().first())
 	case db.Ordered():
-		return c.setAt(liveFrom(db.sorted().seekGE(db.posOf(*key)), now))
+		return c.setAt(db.sorted().seekGE(db.posOf(*key)))
 	default:
-		r := db.recs[*key]
-		if r != nil && expired(r.xt, now) {
-			r = nil
-		}
-		return c.setAt(r)
+		db.sorted()
+		return c.setAt(db.recs[*key])
 	}
 }
 
@@ -99,40 +112,26 @@ func (c *Cursor) JumpBack(key *string) error {
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	now := db.now()
 	c.back = true
 	if key == nil {
-		r := db.sorted().last()
-		if r != nil && expired(r.xt, now) {
-			r = liveBefore(db.order, r.pos(), now)
-		}
-		return c.setAt(r)
+		return c.setAt(db.sorted().last())
 	}
-	p := db.posOf(*key)
-	r := db.sorted().seekLE(p)
-	if r != nil && expired(r.xt, now) {
-		r = liveBefore(db.order, r.pos(), now)
-	}
-	return c.setAt(r)
+	return c.setAt(db.sorted().seekLE(db.posOf(*key)))
 }
 
-func (c *Cursor) stepLocked(now int64) error {
-	r := c.current(now)
-	if r == nil {
-		return ErrNoRecord
-	}
-	c.back = false
-	return c.setAt(liveFrom(r.links[0], now))
-}
-
-// Step moves to the next record; past the end the cursor becomes invalid.
+// Step moves to the next stored record; past the end the cursor becomes
+// invalid.
 func (c *Cursor) Step() error {
 	c.db.mu.Lock()
 	defer c.db.mu.Unlock()
-	return c.stepLocked(c.db.now())
+	if !c.valid {
+		return ErrNoRecord
+	}
+	c.back = false
+	return c.setAt(c.db.sorted().seekGT(c.pos))
 }
 
-// StepBack moves to the previous record (tree databases only).
+// StepBack moves to the previous stored record (tree databases only).
 func (c *Cursor) StepBack() error {
 	db := c.db
 	if !db.Ordered() {
@@ -140,29 +139,19 @@ func (c *Cursor) StepBack() error {
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	now := db.now()
-	r := c.current(now)
-	if r == nil {
+	if !c.valid {
 		return ErrNoRecord
 	}
 	c.back = true
-	return c.setAt(liveBefore(db.order, r.pos(), now))
+	return c.setAt(db.sorted().seekLT(c.pos))
 }
 
-// stepOnLocked is the step of Get and SetValue: like KC's PlantDB cursor
-// (kcplantdb.h Cursor::accept), it keeps the direction of the last movement,
-// so after JumpBack or StepBack it moves to the previous record (observed on
-// a real ktserver: cur_jump_back, cur_get step, cur_get returns the second
-// last record).
-func (c *Cursor) stepOnLocked(now int64) {
-	if !c.back {
-		_ = c.stepLocked(now)
-		return
-	}
-	if r := c.current(now); r != nil {
-		_ = c.setAt(liveBefore(c.db.order, r.pos(), now))
-	}
-}
+// stepOn is the step of a get or set_value with step: like KC's PlantDB
+// cursor (kcplantdb.h Cursor::accept) it keeps the direction of the last
+// movement, so after JumpBack or StepBack it moves to the previous record
+// (observed on a real ktserver: cur_jump_back, cur_get step, cur_get returns
+// the second last record).
+func (c *Cursor) stepOn(r *record) { _ = c.setAt(c.next(r)) }
 
 // Get returns the current record and, with step, moves on afterwards in the
 // direction of the last movement (running off the end still returns the
@@ -171,16 +160,14 @@ func (c *Cursor) Get(step bool) (key, value string, xt int64, err error) {
 	db := c.db
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	now := db.now()
-	r := c.current(now)
+	r := c.current(db.now())
 	if r == nil {
 		return "", "", 0, ErrNoRecord
 	}
-	key, value, xt = r.key, r.value, r.xt
 	if step {
-		c.stepOnLocked(now)
+		c.stepOn(r)
 	}
-	return key, value, xt, nil
+	return r.key, r.value, r.xt, nil
 }
 
 // SetValue replaces the current record's value (xt by KT's request rules).
@@ -196,7 +183,7 @@ func (c *Cursor) SetValue(value string, xt int64, step bool) error {
 	tx := &Tx{db: db, now: now}
 	tx.Set(r.key, value, xt)
 	if step {
-		c.stepOnLocked(now)
+		c.stepOn(r)
 	}
 	return nil
 }
@@ -218,12 +205,7 @@ func (c *Cursor) Seize() (key, value string, xt int64, err error) {
 	if r == nil {
 		return "", "", 0, ErrNoRecord
 	}
-	var next *record
-	if c.back {
-		next = liveBefore(db.order, r.pos(), now)
-	} else {
-		next = liveFrom(r.links[0], now)
-	}
+	next := c.next(r)
 	(&Tx{db: db, now: now}).drop(r)
 	_ = c.setAt(next)
 	return r.key, r.value, r.xt, nil

@@ -139,6 +139,41 @@ func TestCursorSkipsExpired(t *testing.T) {
 	assert.Equal(t, "a", curKey(t, c))
 }
 
+// Movements do not skip expired records, record operations do (KT's
+// TimedDB cursor, as observed on a real ktserver).
+func TestCursorMovesOntoExpiredRecords(t *testing.T) {
+	db, clk := fillTree(t, "a")
+	db.set("b", "Vb", 5)
+	db.set("c", "Vc", 5)
+	clk.sec += 6
+	c := db.NewCursor()
+	require.NoError(t, c.Jump(nil))
+	require.NoError(t, c.Step(), "step onto an expired record succeeds")
+	require.NoError(t, c.Step(), "and onto the next one")
+	assert.ErrorIs(t, c.Step(), ErrNoRecord, "past the last stored record")
+	require.NoError(t, c.Jump(strp("b")), "jump to an expired record succeeds")
+	_, _, _, err := c.Get(false)
+	assert.ErrorIs(t, err, ErrNoRecord, "no live record from b on")
+	require.NoError(t, c.JumpBack(nil))
+	assert.Equal(t, "a", curKey(t, c), "get skips backward after jump_back")
+	assert.ErrorIs(t, c.StepBack(), ErrNoRecord, "the get moved the cursor onto a")
+
+	h, clk := testDB(t, ":")
+	for _, k := range []string{"x", "y", "z"} {
+		h.set(k, "v", XTAbsent)
+	}
+	h.set("old", "v", 5)
+	clk.sec += 6
+	hc := h.NewCursor()
+	require.NoError(t, hc.Jump(strp("old")), "a hash DB jumps to an expired key")
+	k, _, _, err := hc.Get(false)
+	if err == nil {
+		assert.NotEqual(t, "old", k, "the get returns the next live record instead")
+	} else {
+		assert.ErrorIs(t, err, ErrNoRecord, "or none if the expired key is last in hash order")
+	}
+}
+
 func TestCursorHashDB(t *testing.T) {
 	db, _ := testDB(t, ":")
 	for _, k := range []string{"x", "y", "z"} {

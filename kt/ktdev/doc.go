@@ -59,6 +59,10 @@
 //     steps; count and match_* include them until then, like KT between GC
 //     steps.
 //   - match_regex uses Go's RE2 syntax instead of POSIX ERE.
+//   - A tree DB cursor whose record another operation removed keeps its key
+//     position here; KC's B+ tree cursor is moved by leaf-node bookkeeping
+//     (it may become invalid when its leaf empties, so records added after
+//     it later are not reached).
 //
 // # Conformance
 //
