@@ -180,3 +180,28 @@ func TestWorthListing(t *testing.T) {
 		})
 	}
 }
+
+// An ordered (tree DB) full scan lists its keys too, and keeps key order
+// with the buffered writes merged in, whether it lists or walks a cursor.
+func TestOrderedFullScanListsInOrder(t *testing.T) {
+	for _, budget := range []int{1 << 20, 2000} {
+		withListLimits(t, 100, budget)
+		f := fakeWithKeys(1200)
+		be := newTestBackend(f)
+		buf := be.writeBuffer(testTable("db"))
+		buf.Set(1, []byte("k0500x"), []byte("new"))
+		buf.Remove(1, []byte("k0007"))
+		s := NewScan(be, testTable("db"))
+		require.Nil(t, s.StartSpec(ScanSpec{Kind: ScanFull, Ordered: true}))
+		keys, vals := drainOrdered(t, s)
+		assert.Len(t, keys, 1200, "budget %d", budget)
+		assert.IsIncreasing(t, keys, "budget %d", budget)
+		assert.Equal(t, "new", vals["k0500x"])
+		assert.NotContains(t, vals, "k0007")
+		if budget > 2000 {
+			assert.Zero(t, f.count("cur_jump"), "listed")
+		} else {
+			assert.Equal(t, 1, f.count("cur_jump"), "over budget: cursor")
+		}
+	}
+}

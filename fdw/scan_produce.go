@@ -90,10 +90,10 @@ func (p *producer) fromRemote() (ok bool) {
 	case ScanRange:
 		ok = p.cursor()
 	default:
-		if p.spec.Ordered {
-			ok = p.cursor() // a tree DB: memory bounded by the batch
+		if p.spec.Ordered && p.spec.Limit > 0 {
+			ok = p.cursor() // a tree DB: LIMIT n reads about n records
 		} else {
-			ok = p.allKeys()
+			ok = p.allKeys() // KT lists a tree DB's keys in order
 		}
 	}
 	return ok
@@ -136,7 +136,8 @@ func (p *producer) emit(recs []Record, last bool) bool {
 		}
 	}
 	if take > 0 {
-		recs = append(recs, p.buffered[p.next:p.next+take]...)
+		// a full slice expression: recs may share its array with the Remote
+		recs = append(recs[:len(recs):len(recs)], p.buffered[p.next:p.next+take]...)
 		p.next += take
 		if p.spec.Ordered {
 			slices.SortFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
@@ -248,8 +249,9 @@ func (p *producer) listed(prefix []byte) bool {
 // (from the prefix on a key-ordered DB) when the prefix has too many keys.
 func (p *producer) prefix() bool { return p.listed(p.spec.Prefix) }
 
-// allKeys is the full scan of a hash DB: match_prefix of every key and
-// get_bulk, or a cursor walk when the keys do not fit in memory.
+// allKeys is a full scan: match_prefix of every key (in key order on a
+// tree DB) and get_bulk, or a cursor walk when the keys do not fit in
+// memory.
 func (p *producer) allKeys() bool { return p.listed(nil) }
 
 // values fetches the records of listed keys, ScanBatch at a time. With

@@ -672,7 +672,8 @@ ktfdw_ExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			op = "cursor range";
 			break;
 		default:
-			if (intVal(list_nth(fs->fdw_private, KT_PRIV_ORDERED)))
+			/* a LIMIT on a tree DB walks a cursor; else keys are listed */
+			if (intVal(list_nth(fs->fdw_private, KT_PRIV_ORDERED)) && limit > 0)
 				op = "full scan (cursor)";
 	}
 	ExplainPropertyText("KT Operation", op, es);

@@ -86,7 +86,7 @@ EXPLAIN (COSTS OFF) SELECT * FROM kt_tree ORDER BY key DESC LIMIT 3;
 SELECT * FROM kt_tree ORDER BY key DESC LIMIT 3;
 -- a hash table keeps its Sort
 EXPLAIN (COSTS OFF) SELECT * FROM kt_paths ORDER BY key LIMIT 3;
--- a full scan of an ordered table walks a cursor in batches
+-- a full scan of an ordered table lists its keys (in key order) like a hash table
 EXPLAIN (COSTS OFF) SELECT count(*), min(key), max(key) FROM kt_tree;
 SELECT count(*), min(key), max(key) FROM kt_tree;
 SELECT count(*) FROM (SELECT key, lag(key) OVER (ORDER BY key) AS prev FROM kt_tree) s
