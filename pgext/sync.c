@@ -308,25 +308,32 @@ target_is_plain_writable(Relation rel, bool json)
 	return json ? (ncols >= 2 && nxt <= 1) : ncols == 2;
 }
 
-/* The source's key column: the named one, or the single-column primary key. */
+/*
+ * The source's key column: the named one, or the single-column primary key
+ * (any, deferrable ones too: rd_pkindex leaves those out).
+ */
 static AttrNumber
 source_key(Relation src, const char *key_col)
 {
-	Oid			pk;
-	HeapTuple	tp;
+	ListCell   *lc;
 	AttrNumber	attno = InvalidAttrNumber;
 
 	if (key_col)
 		return get_attnum(RelationGetRelid(src), key_col);
-	pk = RelationGetPrimaryKeyIndex(src);
-	if (!OidIsValid(pk))
-		return InvalidAttrNumber;
-	tp = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk));
-	if (!HeapTupleIsValid(tp))
-		return InvalidAttrNumber;
-	if (((Form_pg_index) GETSTRUCT(tp))->indnatts == 1)
-		attno = ((Form_pg_index) GETSTRUCT(tp))->indkey.values[0];
-	ReleaseSysCache(tp);
+	foreach(lc, RelationGetIndexList(src))
+	{
+		HeapTuple	tp = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index idx;
+
+		if (!HeapTupleIsValid(tp))
+			continue;
+		idx = (Form_pg_index) GETSTRUCT(tp);
+		if (idx->indisprimary && idx->indnatts == 1)
+			attno = idx->indkey.values[0];
+		ReleaseSysCache(tp);
+		if (attno != InvalidAttrNumber)
+			break;
+	}
 	return attno;
 }
 

@@ -66,6 +66,18 @@ func TestSyncTriggerMakesNoKTRequestPerRow(t *testing.T) {
 	assert.Equal(t, e.pgPairs("SELECT route, action FROM rules WHERE action IS NOT NULL"), e.ktPrefixed("named:"))
 	assert.Equal(t, e.pgPairs("SELECT id::text, route FROM rules"),
 		e.pgPairs("SELECT id::text, route FROM rules_typed"))
+
+	// a deferrable primary key is the key column too (Postgres' relcache
+	// leaves it out of rd_pkindex)
+	e.exec("CREATE FOREIGN TABLE d_kt (key text, value text) SERVER kt OPTIONS (prefix 'd:')")
+	e.exec("CREATE TABLE d (id int PRIMARY KEY DEFERRABLE, v text)")
+	e.exec("CREATE TRIGGER d_sync AFTER INSERT OR UPDATE OR DELETE ON d FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync('d_kt')")
+	e.exec("BEGIN")
+	before := e.requests()
+	e.exec("INSERT INTO d VALUES (1, 'x')")
+	assert.EqualValues(t, 0, e.requests()-before, "KT requests of a row with a deferrable primary key")
+	e.exec("COMMIT")
+	assert.Equal(t, map[string]string{"1": `{"v": "x", "id": 1}`}, e.ktPrefixed("d:"))
 }
 
 // The C function writes byte for byte what the 0.2.0 PL/pgSQL function
