@@ -17,7 +17,8 @@ type Cursor struct {
 	db    *DB
 	pos   position
 	valid bool
-	back  bool // last movement was backward: steps and removals go backward
+	back  bool   // last movement was backward: steps and removals go backward
+	clear uint64 // the database's clear count when the cursor was positioned
 }
 
 // NewCursor returns an unpositioned cursor on db.
@@ -33,7 +34,19 @@ func (c *Cursor) setAt(r *record) error {
 	}
 	c.pos = r.pos()
 	c.valid = true
+	c.clear = c.db.clears
 	return nil
+}
+
+// positioned reports whether the cursor is on a position: a clear of the
+// database since it was positioned invalidates it (observed on a real
+// ktserver: after clear, cur_get and cur_step answer 450 even when records
+// were added again).
+func (c *Cursor) positioned() bool {
+	if c.valid && c.clear != c.db.clears {
+		c.valid = false
+	}
+	return c.valid
 }
 
 // liveFrom returns r or the first live record after it.
@@ -60,7 +73,7 @@ func liveBefore(s *skiplist, p position, now int64) *record {
 // direction of travel (KT's retry loop moves the cursor too). The caller
 // holds the write lock.
 func (c *Cursor) current(now int64) *record {
-	if !c.valid {
+	if !c.positioned() {
 		return nil
 	}
 	s := c.db.sorted()
@@ -124,7 +137,7 @@ func (c *Cursor) JumpBack(key *string) error {
 func (c *Cursor) Step() error {
 	c.db.mu.Lock()
 	defer c.db.mu.Unlock()
-	if !c.valid {
+	if !c.positioned() {
 		return ErrNoRecord
 	}
 	c.back = false
@@ -139,7 +152,7 @@ func (c *Cursor) StepBack() error {
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if !c.valid {
+	if !c.positioned() {
 		return ErrNoRecord
 	}
 	c.back = true

@@ -174,6 +174,24 @@ func TestCursorMovesOntoExpiredRecords(t *testing.T) {
 	}
 }
 
+// A clear invalidates the database's cursors, even when records are added
+// again (KC's clear disables cursors).
+func TestCursorInvalidatedByClear(t *testing.T) {
+	for _, arg := range []string{"%", ":"} {
+		db, _ := testDB(t, arg)
+		db.set("a", "v", XTAbsent)
+		c := db.NewCursor()
+		require.NoError(t, c.Jump(nil))
+		require.NoError(t, db.Update(func(tx *Tx) error { tx.Clear(); return nil }))
+		db.set("a", "v", XTAbsent)
+		_, _, _, err := c.Get(false)
+		assert.ErrorIs(t, err, ErrNoRecord, "%s: get after clear", arg)
+		assert.ErrorIs(t, c.Step(), ErrNoRecord, "%s: step after clear", arg)
+		require.NoError(t, c.Jump(nil), "%s: a jump positions it again", arg)
+		assert.Equal(t, "a", curKey(t, c))
+	}
+}
+
 func TestCursorHashDB(t *testing.T) {
 	db, _ := testDB(t, ":")
 	for _, k := range []string{"x", "y", "z"} {

@@ -29,6 +29,9 @@ type DB struct {
 	bytes     int64    // sum of key and value sizes plus overhead
 	gcPos     position // where the background GC continues
 	gcPending int      // same, among pending records
+	// clears counts Clear calls: a clear invalidates every cursor of the
+	// database, as KC's clear does (disable_cursors)
+	clears uint64
 }
 
 func newDB(index int, spec dbSpec, clock func() time.Time) *DB {
@@ -278,6 +281,7 @@ func (tx *Tx) Clear() {
 	db.order = newSkiplist()
 	db.pending = nil
 	db.bytes = 0
+	db.clears++
 }
 
 // Vacuum removes expired records.
