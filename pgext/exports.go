@@ -56,7 +56,7 @@ func (s *scanHandle) release() { s.scan.Close() }
 //export ktfdw_scan_begin
 func ktfdw_scan_begin(t *C.KtTable, h *C.uintptr_t, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
-	tbl, fst := goTable(t)
+	tbl, fst := cachedTable(t) // table_cache.go
 	if fst != nil {
 		return setStatus(st, fst)
 	}

@@ -21,7 +21,7 @@ import (
 //export ktfdw_table_plan
 func ktfdw_table_plan(t *C.KtTable, out *C.KtTablePlan, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
-	tbl, fst := goTable(t)
+	tbl, fst := cachedTable(t)
 	if fst != nil {
 		return setStatus(st, fst)
 	}
