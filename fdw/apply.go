@@ -282,19 +282,31 @@ func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []
 func applyAtomicWrites(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []Record, removes [][]byte, batch int) (st *Status, refused bool) {
 	sets, removes = sortedWrites(sets, removes)
 	total := (len(sets) + len(removes) + batch - 1) / batch
-	for index := 0; len(sets) > 0 || len(removes) > 0; index++ {
+	next := func() ([]applyItem, ktscript.Request) {
 		var chunk []applyItem
 		chunk, sets, removes = mergeItems(sets, removes, nil, batch)
 		req := ktscript.Request{DB: t.DB, Writes: make([]ktscript.Write, len(chunk))}
 		for i, it := range chunk {
 			req.Writes[i] = *it.write
 		}
-		st, refused := applyChunk(ctx, t, ar, r, req, chunk, index, total)
-		if st != nil {
-			return st, refused && index == 0
+		return chunk, req
+	}
+	// the first chunk alone: a refusal of it means nothing was applied
+	chunk, req := next()
+	if st, refused := applyChunk(ctx, t, ar, r, req, chunk, 0, total); st != nil {
+		return st, refused
+	}
+	p := newPipeline(ctx) // apply_pipeline.go
+	for index := 1; len(sets) > 0 || len(removes) > 0; index++ {
+		chunk, req := next()
+		if !p.send(func(ctx context.Context) *Status {
+			st, _ := applyChunk(ctx, t, ar, r, req, chunk, index, total)
+			return st
+		}) {
+			break
 		}
 	}
-	return nil, false
+	return p.wait(t.opContext(ktscript.ProcApply)), false
 }
 
 // applyChunk makes one ktfdwapply call through call (call.go), so a chunk

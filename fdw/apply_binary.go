@@ -36,25 +36,34 @@ const (
 )
 
 // applyBinary sends sets, then removes, in chunks of batch records over
-// the binary protocol.
+// the binary protocol, applyInFlight calls at a time.
 func applyBinary(ctx context.Context, t Table, br BinaryBulkRemote, sets []Record, removes [][]byte, batch int) *Status {
+	p := newPipeline(ctx) // applyInFlight calls at once (apply_pipeline.go)
 	for i := 0; i < len(sets); i += batch {
 		chunk := sets[i:min(i+batch, len(sets))]
-		if st := call(ctx, t.opContext(opBinSetBulk), func(ctx context.Context) error {
-			return br.BinSetBulk(ctx, t.DB, chunk)
-		}); st != nil {
-			return st
+		if !p.send(func(ctx context.Context) *Status {
+			return call(ctx, t.opContext(opBinSetBulk), func(ctx context.Context) error {
+				return br.BinSetBulk(ctx, t.DB, chunk)
+			})
+		}) {
+			break
 		}
 	}
+	if st := p.wait(t.opContext(opBinSetBulk)); st != nil {
+		return st
+	}
+	p = newPipeline(ctx)
 	for i := 0; i < len(removes); i += batch {
 		chunk := removes[i:min(i+batch, len(removes))]
-		if st := call(ctx, t.opContext(opBinRemoveBulk), func(ctx context.Context) error {
-			return br.BinRemoveBulk(ctx, t.DB, chunk)
-		}); st != nil {
-			return st
+		if !p.send(func(ctx context.Context) *Status {
+			return call(ctx, t.opContext(opBinRemoveBulk), func(ctx context.Context) error {
+				return br.BinRemoveBulk(ctx, t.DB, chunk)
+			})
+		}) {
+			break
 		}
 	}
-	return nil
+	return p.wait(t.opContext(opBinRemoveBulk))
 }
 
 // binaryBulk returns r's binary bulk calls when a commit of n writes should
