@@ -165,6 +165,19 @@ checks["every key visited twice, in the same order, under one accept_bulk"] = fu
   end
 end
 
+checks["without checks every key is visited once, under one accept_bulk"] = function()
+  local kt = load()
+  kt.db:set("b", "old")
+  local _, out = call(ktfdwapply, { Sa = "1", Rb = "", Sc = "3" })
+  if out.status ~= "ok" or out.set ~= "2" or out.removed ~= "1" then
+    return "reply " .. tostring(out.status) .. " set=" .. tostring(out.set) .. " removed=" .. tostring(out.removed)
+  end
+  local v = kt.db.visits
+  if #v ~= 3 then return "visits: " .. #v end
+  local now = mock.contents(kt, kt.db)
+  if now.a ~= "1" or now.b ~= nil or now.c ~= "3" then return "writes missing" end
+end
+
 checks["nothing is written during the check pass"] = function()
   local kt = load()
   kt.db:set("a", "1")
