@@ -197,6 +197,13 @@ func TestSyncTriggerCacheFollowsCatalogChanges(t *testing.T) {
 	pe := pgErr(t, e.conn, "UPDATE src SET v = '4'")
 	assert.Equal(t, "55000", pe.Code, pe.Message)
 	e.exec("ALTER FOREIGN TABLE tgt OPTIONS (DROP readonly)")
+	e.exec("UPDATE src SET v = '4'")
+	e.exec("ALTER SERVER kt OPTIONS (ADD readonly 'true')") // the server's options too
+	pe = pgErr(t, e.conn, "UPDATE src SET v = '4b'")
+	assert.Equal(t, "55000", pe.Code, pe.Message)
+	e.exec("ALTER SERVER kt OPTIONS (DROP readonly)")
+	e.exec("UPDATE src SET v = '4c'")
+	assert.Equal(t, "4c", e.ktAll()["c:r"])
 
 	// source columns: renamed away (the trigger names v), then back
 	e.exec("ALTER TABLE src RENAME COLUMN v TO w")
