@@ -1,6 +1,7 @@
 package fdw
 
 import (
+	"bytes"
 	"context"
 	"sort"
 	"sync"
@@ -97,7 +98,7 @@ func (f *fakeRemote) SetBulk(ctx context.Context, db string, recs []Record) erro
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range recs {
-		f.db(db)[string(r.Key)] = r.Value
+		f.db(db)[string(r.Key)] = bytes.Clone(r.Value) // a KT keeps no caller slice
 	}
 	return nil
 }
@@ -122,7 +123,7 @@ func (f *fakeRemote) BinSetBulk(ctx context.Context, db string, recs []Record) e
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range recs {
-		f.db(db)[string(r.Key)] = r.Value
+		f.db(db)[string(r.Key)] = bytes.Clone(r.Value) // a KT keeps no caller slice
 	}
 	return nil
 }

@@ -4,13 +4,15 @@ import "context"
 
 // applyStreamed is the commit of a spilled buffer without TRUNCATE or
 // conflict_check: its final states are merged from the runs and memory in
-// key order and applied a piece of 4 x apply_batch keys (at least 2 binary
-// bulk chunks) at a time, so the commit holds one piece and not the whole
+// key order and applied a piece of 2 x apply_batch keys (at least one
+// binary bulk chunk) at a time, so the commit holds one piece and not the whole
 // transaction. handled=false leaves the buffer to the usual apply (which
 // takes all of Final): an unspilled buffer (at most buffer_memory), or one
 // whose clears or expectations need every key at once (applyClears,
 // applyAtomic's check pass). Each piece goes through applyTarget, so it is
-// sent in apply_batch chunks like any commit.
+// sent in apply_batch chunks like any commit. The pieces reuse their
+// buffers: neither the apply nor a Remote keeps a record's slices after
+// its call returned (a KT client sends them; the tests' fake copies them).
 func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status) {
 	if st := w.buf.Err(); st != nil {
 		return true, st // a spill failed: the commit fails, nothing was sent
@@ -22,8 +24,9 @@ func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status
 	if batch < 1 {
 		batch = DefaultApplyBatch
 	}
-	piece := max(4*batch, 2*binaryApplyChunk)
+	piece := max(2*batch, binaryApplyChunk)
 	it := w.buf.FinalIter()
+	it.reuse = true // applyTarget keeps nothing of a piece after it returns
 	defer it.Close()
 	for {
 		sets, removes, st := it.Next(piece)

@@ -6,6 +6,13 @@ package fdw
 type FinalIter struct {
 	m   *merger
 	err *Status
+	// reuse: each Next overwrites what the previous one returned (the
+	// commit's own streaming, which is done with a piece when it asks for
+	// the next), so a commit makes no garbage per record
+	reuse   bool
+	a       arena
+	sets    []Record
+	removes [][]byte
 }
 
 // FinalIter starts the merge. It does not modify the buffer (it runs in the
@@ -24,8 +31,19 @@ func (it *FinalIter) Next(max int) (sets []Record, removes [][]byte, st *Status)
 		return nil, nil, it.err
 	}
 	max = maxInt(max, 1)
-	sets = make([]Record, 0, min(max, 1<<16))
-	var a arena
+	a := &arena{}
+	if it.reuse {
+		a = &it.a
+		a.reset()
+		sets, removes = it.sets[:0], it.removes[:0]
+	} else {
+		sets = make([]Record, 0, min(max, 1<<16))
+	}
+	defer func() {
+		if it.reuse {
+			it.sets, it.removes = sets, removes
+		}
+	}()
 	for n := 0; n < max; n++ {
 		key, c, stable, ok := it.m.next()
 		if !ok {
@@ -43,7 +61,7 @@ func (it *FinalIter) Next(max int) (sets []Record, removes [][]byte, st *Status)
 	if it.m.err != nil {
 		return nil, nil, spillStatus(it.m.err)
 	}
-	if len(sets) == 0 {
+	if len(sets) == 0 && !it.reuse {
 		sets = nil
 	}
 	return sets, removes, nil

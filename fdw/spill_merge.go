@@ -155,8 +155,13 @@ func (m *merger) advance() bool {
 	return true
 }
 
-// arena hands out byte slices that are never reused, in 64 KB blocks.
-type arena struct{ block []byte }
+// arena hands out byte slices in 64 KB blocks. They are never reused,
+// unless the owner calls reset (then every slice handed out before is
+// overwritten by later ones).
+type arena struct {
+	blocks [][]byte
+	cur    int
+}
 
 func (a *arena) copy(b []byte) []byte {
 	if len(b) == 0 {
@@ -165,12 +170,27 @@ func (a *arena) copy(b []byte) []byte {
 	if len(b) > 16<<10 {
 		return append([]byte{}, b...)
 	}
-	if cap(a.block)-len(a.block) < len(b) {
-		a.block = make([]byte, 0, 64<<10)
+	for {
+		if a.cur == len(a.blocks) {
+			a.blocks = append(a.blocks, make([]byte, 0, 64<<10))
+		}
+		blk := a.blocks[a.cur]
+		if cap(blk)-len(blk) >= len(b) {
+			start := len(blk)
+			blk = append(blk, b...)
+			a.blocks[a.cur] = blk
+			return blk[start:len(blk):len(blk)]
+		}
+		a.cur++
 	}
-	start := len(a.block)
-	a.block = append(a.block, b...)
-	return a.block[start:len(a.block):len(a.block)]
+}
+
+// reset makes the arena reuse its blocks.
+func (a *arena) reset() {
+	for i := range a.blocks {
+		a.blocks[i] = a.blocks[i][:0]
+	}
+	a.cur = 0
 }
 
 // stableCopy returns key and c with bytes the caller may keep.
