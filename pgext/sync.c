@@ -25,6 +25,7 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_proc.h"
@@ -45,8 +46,10 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/varlena.h"
 
 PG_FUNCTION_INFO_V1(kt_fdw_sync);
 
@@ -626,6 +629,27 @@ run_checked(FunctionCallInfo fcinfo)
 }
 
 /*
+ * The relation a table name resolves to with the session's search_path, as
+ * regclassin does for a name; InvalidOid, without raising, for anything
+ * else (no such table, bad syntax, an OID, a database name): the checked
+ * path then raises the error its ::regclass raises, with its context.
+ */
+static Oid
+resolve_target(const char *arg)
+{
+	char	   *copy = pstrdup(arg);
+	List	   *parts;
+
+	if (strspn(arg, "0123456789") == strlen(arg) || strcmp(arg, "-") == 0)
+		return InvalidOid;		/* regclassin takes these as OIDs */
+	if (!SplitIdentifierString(copy, '.', &parts) || list_length(parts) < 1 ||
+		list_length(parts) > 2)
+		return InvalidOid;
+	return RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(arg)),
+							NoLock, true);
+}
+
+/*
  * kt_fdw_sync(target [, key column [, value column]]): AFTER INSERT OR
  * UPDATE OR DELETE FOR EACH ROW; AFTER TRUNCATE FOR EACH STATEMENT.
  */
@@ -645,10 +669,10 @@ kt_fdw_sync(PG_FUNCTION_ARGS)
 		return run_checked(fcinfo);
 
 	/* the target as TG_ARGV[0]::regclass resolves it, locked as its UPDATE would */
-	target = DatumGetObjectId(DirectFunctionCall1(regclassin,
-												  CStringGetDatum(td->tg_trigger->tgargs[0])));
-	if (OidIsValid(target))
-		LockRelationOid(target, RowExclusiveLock);
+	target = resolve_target(td->tg_trigger->tgargs[0]);
+	if (!OidIsValid(target))
+		return run_checked(fcinfo);
+	LockRelationOid(target, RowExclusiveLock);
 
 	sweep_invalid();
 	e = cache_entry(td->tg_trigger->tgoid);
