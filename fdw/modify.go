@@ -138,19 +138,33 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 	}
 	m.skipped = make([]bool, len(keys))
 	var group keyGroup // copies: the get_bulk may outlive a cancelled call
-	for _, k := range keys {
-		if _, ok := m.be.lookup(m.table, k); !ok {
+	inBuffer := make([]int8, len(keys)) // 0 unknown, 1 set, -1 removed
+	for i, k := range keys {
+		if c, ok := m.be.lookup(m.table, k); !ok {
 			group.add(k)
+		} else if c.Removed {
+			inBuffer[i] = -1
+		} else {
+			inBuffer[i] = 1
 		}
 	}
 	unknown := group.keys()
 	inKT := map[string]bool{}
 	finish := func() (ModifyResult, *Status) {
 		buf := m.be.writeBuffer(m.table)
+		// Nothing but this batch writes the buffer until finish ends, so
+		// the lookups above still hold, but for keys the batch repeats.
+		var ours map[string]bool
+		if len(keys) > 1 {
+			ours = make(map[string]bool, len(keys))
+		}
 		for i, k := range keys {
 			exists, buffered := inKT[string(k)], false
-			if c, ok := buf.Lookup(k); ok {
-				exists, buffered = !c.Removed, true
+			switch {
+			case ours[string(k)]:
+				exists, buffered = true, true
+			case inBuffer[i] != 0:
+				exists, buffered = inBuffer[i] > 0, true
 			}
 			if exists {
 				if !m.onConflictNothing {
@@ -162,6 +176,9 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 			m.be.expectRead(m.table, nest, k, nil, true)
 			v, xt := m.table.splitXT(values[i])
 			buf.SetXT(nest, k, v, xt)
+			if ours != nil {
+				ours[string(k)] = true
+			}
 		}
 		return ModifyDone, nil
 	}

@@ -147,6 +147,9 @@ func TestInsertBatch(t *testing.T) {
 		{"repeated within the batch", []string{"n1", "n1"}, true, ModifyDone, []bool{false, true}, 1},
 		{"buffered key, do nothing", []string{"buf"}, true, ModifyDone, []bool{true}, 0},
 		{"deleted in this transaction", []string{"gone"}, false, ModifyDone, []bool{false}, 0},
+		{"deleted, then repeated within the batch", []string{"gone", "gone"}, true, ModifyDone, []bool{false, true}, 0},
+		{"deleted, then repeated within the batch, no do nothing", []string{"gone", "n1", "gone"}, false, ModifyError, nil, 1},
+		{"repeated new key, no do nothing", []string{"n1", "n2", "n1"}, false, ModifyError, nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
