@@ -137,7 +137,7 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 		return m.insertBatchDeferred(nest, keys, values)
 	}
 	m.skipped = make([]bool, len(keys))
-	var group keyGroup // copies: the get_bulk may outlive a cancelled call
+	var group keyGroup                  // copies: the get_bulk may outlive a cancelled call
 	inBuffer := make([]int8, len(keys)) // 0 unknown, 1 set, -1 removed
 	for i, k := range keys {
 		if c, ok := m.be.lookup(m.table, k); !ok {
