@@ -15,7 +15,7 @@ import (
 func BenchmarkBufferInsertCommit(b *testing.B) {
 	const rows = 1000000
 	value := make([]byte, 100)
-	for _, budget := range []int64{MaxBufferMemory, DefaultBufferMemory, 8 << 20, 4 << 20} {
+	for _, budget := range []int64{MaxBufferMemory, DefaultBufferMemory} {
 		b.Run(fmt.Sprintf("budget=%d", budget), func(b *testing.B) {
 			for range b.N {
 				buf := &Buffer{budget: budget}
