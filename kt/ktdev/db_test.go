@@ -357,3 +357,26 @@ func TestParseDBSpec(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// status reports the keys a real ktserver's cache DBs report ('*' and '%'
+// of KT 1.0.0/KC 1.2.79 observed; values of the golden KC 1.2.76a).
+func TestStatusKeysOfCacheDBs(t *testing.T) {
+	want := map[string][]string{
+		"*": {"bnum", "capcnt", "capsiz", "chksum", "count", "fmtver", "ktcapcnt", "ktcapsiz", "ktopts",
+			"librev", "libver", "opts", "path", "realtype", "recovered", "reorganized", "size", "type"},
+		"%": {"bnum", "capcnt", "capsiz", "chksum", "count", "cusage", "first", "fmtver", "icnt", "ktcapcnt",
+			"ktcapsiz", "ktopts", "last", "lcnt", "librev", "libver", "opts", "path", "pccap", "pnum", "psiz",
+			"rcomp", "realtype", "recovered", "reorganized", "root", "size", "type"},
+	}
+	for arg, keys := range want {
+		db, _ := testDB(t, arg)
+		var got []string
+		for k := range db.status() {
+			got = append(got, k)
+		}
+		sort.Strings(got)
+		assert.Equal(t, keys, got, arg)
+	}
+	db, _ := testDB(t, "%")
+	assert.Equal(t, "65536", db.status()["bnum"], "a cache tree's default bnum")
+}
