@@ -9,10 +9,14 @@ package fdw
 // commit (FinalIter), by scan snapshots of a spilled buffer (Each) and to
 // count keys (Len).
 
-import "bytes"
+import (
+	"bytes"
+	"container/heap"
+)
 
 // mergeSource is one sorted source with its current record.
 type mergeSource struct {
+	idx    int // order of the sources: higher is newer
 	level  int
 	hidden [][]byte
 	stable bool // cur's bytes are never overwritten (in-memory sources)
@@ -45,19 +49,22 @@ func (s *mergeSource) next() bool {
 	return true
 }
 
-// merger yields the final state of each key in order.
+// merger yields the final state of each key in order: a heap of the
+// sources by current key, newest source first among equal keys.
 type merger struct {
 	levelClears [][][]byte
-	srcs        []*mergeSource // with a current record; newest last
-	pending     []*mergeSource // to advance before the next key
-	runs        []*runCursor
+	heap        sourceHeap
+	pending     []*mergeSource // to advance (and push back) before the next key
 	err         error
 }
 
 // newMerger merges levels (oldest first). It reads nothing yet.
 func newMerger(levels []level) *merger {
 	m := &merger{levelClears: make([][][]byte, len(levels))}
-	var all []*mergeSource
+	add := func(src *mergeSource) {
+		src.idx = len(m.pending)
+		m.pending = append(m.pending, src)
+	}
 	for i := range levels {
 		l := &levels[i]
 		m.levelClears[i] = l.clears
@@ -67,15 +74,13 @@ func newMerger(levels []level) *merger {
 				src.set, src.order, src.stable = sg.mem, sg.mem.sortedOrder(), true
 			} else {
 				src.run = sg.run.cursor()
-				m.runs = append(m.runs, src.run)
 			}
-			all = append(all, src)
+			add(src)
 		}
 		if l.changes.Len() > 0 {
-			all = append(all, &mergeSource{level: i, set: l.changes, order: l.changes.sortedOrder(), stable: true})
+			add(&mergeSource{level: i, set: l.changes, order: l.changes.sortedOrder(), stable: true})
 		}
 	}
-	m.pending = all
 	return m
 }
 
@@ -84,26 +89,28 @@ func newMerger(levels []level) *merger {
 // error (m.err).
 func (m *merger) next() (key []byte, c Change, stable, ok bool) {
 	for {
-		if !m.advance() {
-			return nil, Change{}, false, false
-		}
-		if len(m.srcs) == 0 {
-			return nil, Change{}, false, false
-		}
-		// the smallest current key
-		min := m.srcs[0].key
-		for _, s := range m.srcs[1:] {
-			if bytes.Compare(s.key, min) < 0 {
-				min = s.key
+		for _, s := range m.pending {
+			if s.next() {
+				heap.Push(&m.heap, s)
+			} else if s.run != nil && s.run.err != nil {
+				m.err = s.run.err
+				return nil, Change{}, false, false
 			}
 		}
+		m.pending = m.pending[:0]
+		if m.heap.Len() == 0 {
+			return nil, Change{}, false, false
+		}
 		var win *mergeSource
-		for _, s := range m.srcs {
-			if bytes.Equal(s.key, min) {
-				m.pending = append(m.pending, s)
-				if !coveredBy(min, s.hidden) {
-					win = s // sources are ordered oldest first
-				}
+		first := heap.Pop(&m.heap).(*mergeSource)
+		min := first.key
+		for s := first; ; s = heap.Pop(&m.heap).(*mergeSource) {
+			m.pending = append(m.pending, s)
+			if win == nil && !coveredBy(min, s.hidden) {
+				win = s // newest first
+			}
+			if m.heap.Len() == 0 || !bytes.Equal(m.heap[0].key, min) {
+				break
 			}
 		}
 		if win == nil {
@@ -119,40 +126,23 @@ func (m *merger) next() (key []byte, c Change, stable, ok bool) {
 	}
 }
 
-// advance moves the pending sources to their next records, keeping srcs
-// ordered oldest first (sources never change places).
-func (m *merger) advance() bool {
-	if len(m.pending) == 0 {
-		return true
+// sourceHeap orders sources by current key, then newest (highest idx) first.
+type sourceHeap []*mergeSource
+
+func (h sourceHeap) Len() int { return len(h) }
+func (h sourceHeap) Less(i, j int) bool {
+	if c := bytes.Compare(h[i].key, h[j].key); c != 0 {
+		return c < 0
 	}
-	done := map[*mergeSource]bool{}
-	for _, s := range m.pending {
-		if !s.next() {
-			done[s] = true
-			if s.run != nil && s.run.err != nil {
-				m.err = s.run.err
-				return false
-			}
-		}
-	}
-	if m.srcs == nil {
-		// first call: pending is every source, in order
-		for _, s := range m.pending {
-			if !done[s] {
-				m.srcs = append(m.srcs, s)
-			}
-		}
-	} else if len(done) > 0 {
-		kept := m.srcs[:0]
-		for _, s := range m.srcs {
-			if !done[s] {
-				kept = append(kept, s)
-			}
-		}
-		m.srcs = kept
-	}
-	m.pending = m.pending[:0]
-	return true
+	return h[i].idx > h[j].idx
+}
+func (h sourceHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *sourceHeap) Push(x any)   { *h = append(*h, x.(*mergeSource)) }
+func (h *sourceHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return s
 }
 
 // arena hands out byte slices in 64 KB blocks. They are never reused,
