@@ -43,6 +43,11 @@ func BenchmarkBufferInsertCommit(b *testing.B) {
 					b.Fatal(n)
 				}
 				b.ReportMetric(float64(buf.SpilledBytes())/1e6, "spilledMB")
+				runs := 0
+				for _, l := range buf.levels {
+					runs += len(l.segs)
+				}
+				b.ReportMetric(float64(runs), "runs")
 				buf.Release()
 			}
 		})
