@@ -206,19 +206,45 @@ func decodeKeyList(r io.Reader, enc wire.Encoding, budget int, l *KeyList) (bool
 }
 
 // rankOrder inverts ranks (a permutation of 0..n-1 when the server is
-// sane) into the key indexes in rank order; nil (reply order) otherwise.
+// sane) in place into the key indexes in rank order; nil (reply order)
+// otherwise. In place: a million keys need no second 4 MB array.
 func rankOrder(ranks []uint32) []uint32 {
+	const mark = 1 << 31
 	n := uint32(len(ranks))
-	order := make([]uint32, n)
-	seen := make([]bool, n)
-	for i, r := range ranks {
-		if r >= n || seen[r] {
-			return nil
-		}
-		seen[r] = true
-		order[r] = uint32(i)
+	if n >= mark {
+		return nil
 	}
-	return order
+	valid := true
+	for _, r := range ranks {
+		r &^= mark
+		if r >= n || ranks[r]&mark != 0 {
+			valid = false
+			break
+		}
+		ranks[r] |= mark
+	}
+	for i := range ranks {
+		ranks[i] &^= mark
+	}
+	if !valid {
+		return nil
+	}
+	for i := range n {
+		if ranks[i]&mark != 0 {
+			continue // done with its cycle
+		}
+		prev, cur := i, ranks[i]
+		for cur != i {
+			next := ranks[cur]
+			ranks[cur] = prev | mark
+			prev, cur = cur, next
+		}
+		ranks[i] = prev | mark
+	}
+	for i := range ranks {
+		ranks[i] &^= mark
+	}
+	return ranks
 }
 
 // keyColumns returns the record key of one TSV line (the first column

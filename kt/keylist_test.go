@@ -3,6 +3,8 @@ package kt
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,4 +149,43 @@ func TestKeyListSort(t *testing.T) {
 	l.Sort()
 	assert.Equal(t, [][]byte{b(""), b("a"), b("ab"), b("b")}, keyListKeys(&l))
 	assert.Equal(t, 4, l.Len())
+}
+
+func TestRankOrder(t *testing.T) {
+	tests := []struct {
+		ranks, want []uint32
+	}{
+		{[]uint32{2, 0, 1}, []uint32{1, 2, 0}},
+		{[]uint32{0, 1, 2}, []uint32{0, 1, 2}},
+		{[]uint32{1, 0, 3, 2, 4}, []uint32{1, 0, 3, 2, 4}},
+		{[]uint32{3, 0, 1, 2, 5, 4}, []uint32{1, 2, 3, 0, 5, 4}},
+		{[]uint32{1, 1}, nil},
+		{[]uint32{0, 5}, nil},
+		{[]uint32{}, []uint32{}},
+	}
+	for _, tt := range tests {
+		in := slices.Clone(tt.ranks)
+		got := rankOrder(in)
+		assert.Equal(t, tt.want, got, "ranks %v", tt.ranks)
+		if got != nil {
+			for rank, idx := range got {
+				assert.EqualValues(t, rank, tt.ranks[idx], "key %d has rank %d", idx, rank)
+			}
+		}
+	}
+}
+
+func TestRankOrderRandom(t *testing.T) {
+	for range 20 {
+		perm := rand.Perm(1000)
+		ranks := make([]uint32, len(perm))
+		for i, r := range perm {
+			ranks[i] = uint32(r)
+		}
+		order := rankOrder(slices.Clone(ranks))
+		require.Len(t, order, len(ranks))
+		for rank, idx := range order {
+			require.EqualValues(t, rank, ranks[idx])
+		}
+	}
 }
