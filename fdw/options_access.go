@@ -8,9 +8,14 @@ import (
 // Options that shape access paths (issue 6). They live in their own file
 // and register themselves, so the option table stays one list per catalog.
 
-// DefaultBatchSize is the rows per ExecForeignBatchInsert (one get_bulk
-// duplicate check each) when no batch_size option is set.
+// DefaultBatchSize is the rows per ExecForeignBatchInsert when no
+// batch_size option is set and the keys are checked in the background
+// (modify_deferred.go): larger batches only cost Postgres more slot copies.
 const DefaultBatchSize = 100
+
+// DefaultCheckedBatchSize is the default when each batch waits for its own
+// get_bulk (ON CONFLICT DO NOTHING, AFTER INSERT triggers): fewer round trips.
+const DefaultCheckedBatchSize = 1000
 
 // MaxBatchSize bounds batch_size (rows Postgres buffers per batch insert).
 const MaxBatchSize = 100000
@@ -73,4 +78,24 @@ func ParseAccessOptions(server, table []Option) AccessOptions {
 		}
 	}
 	return ao
+}
+
+// InsertBatchSize is the rows per batched INSERT: the batch_size option (the
+// table's, else the server's), else the default for how the batches are
+// checked (checkedPerBatch: each waits for its own get_bulk).
+func InsertBatchSize(server, table []Option, checkedPerBatch bool) int {
+	n := DefaultBatchSize
+	if checkedPerBatch {
+		n = DefaultCheckedBatchSize
+	}
+	for _, list := range [][]Option{server, table} { // table wins
+		for _, o := range list {
+			if o.Name == "batch_size" {
+				if v, ok := parseBatchSize(o.Value); ok {
+					n = v
+				}
+			}
+		}
+	}
+	return n
 }

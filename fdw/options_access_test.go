@@ -51,3 +51,23 @@ func TestParseAccessOptions(t *testing.T) {
 		ParseAccessOptions([]Option{{"batch_size", "500"}}, []Option{{"batch_size", "7"}, {"ordered", "false"}}),
 		"the table's batch_size wins over the server's")
 }
+
+func TestInsertBatchSize(t *testing.T) {
+	tests := []struct {
+		name          string
+		server, table []Option
+		checked       bool
+		want          int
+	}{
+		{"default, background checks", nil, nil, false, DefaultBatchSize},
+		{"default, checked per batch", nil, nil, true, DefaultCheckedBatchSize},
+		{"server option", []Option{{"batch_size", "500"}}, nil, true, 500},
+		{"table option wins", []Option{{"batch_size", "500"}}, []Option{{"batch_size", "7"}}, false, 7},
+		{"explicit 100 stays 100", nil, []Option{{"batch_size", "100"}}, true, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, InsertBatchSize(tt.server, tt.table, tt.checked))
+		})
+	}
+}

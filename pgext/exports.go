@@ -147,6 +147,20 @@ func ktfdw_modify_begin(t *C.KtTable, onConflictNothing C.int, deferChecks C.int
 	return C.KT_OK
 }
 
+// ktfdw_insert_batch_size is the rows per batched INSERT into t
+// (fdw.InsertBatchSize); checkedPerBatch=1 when each batch waits for its own
+// duplicate check (no deferred checks). Options were validated: no errors.
+//
+//export ktfdw_insert_batch_size
+func ktfdw_insert_batch_size(t *C.KtTable, checkedPerBatch C.int) (n C.int) {
+	defer func() {
+		if recover() != nil {
+			n = C.int(fdw.DefaultBatchSize)
+		}
+	}()
+	return C.int(fdw.InsertBatchSize(goOptions(&t.server_opts), goOptions(&t.table_opts), checkedPerBatch != 0))
+}
+
 // ktfdw_modify_end finishes the statement's modify: the deferred duplicate
 // checks still open (poll ktfdw_modify_wait while KT_PENDING).
 //

@@ -24,6 +24,7 @@ typedef struct KtModifyState
 	AttrNumber	val_junk;		/* kt_value in the subplan's output */
 	MemoryContext row_cxt;		/* one row's (or batch's) conversions */
 	bool		on_conflict_nothing;
+	bool		defer_checks;	/* batches are checked in the background */
 	bool		defer_rows;		/* COPY: single rows go the deferred batch way */
 	MemoryContextCallback on_reset;
 } KtModifyState;
@@ -179,6 +180,7 @@ begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *
 	m->on_reset.arg = m;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &m->on_reset);
 	m->on_conflict_nothing = on_conflict_nothing;
+	m->defer_checks = defer;
 	rinfo->ri_FdwState = m;
 
 	GOCALL(rc = ktfdw_modify_begin(&m->info.table, on_conflict_nothing, defer, &h, &st));
@@ -313,17 +315,18 @@ ktfdw_ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 
 #if PG_VERSION_NUM >= 140000
 /*
- * Rows per ExecForeignBatchInsert (their keys are checked with one
- * get_bulk): the batch_size option of the table, else of the server, else
- * fdw.DefaultBatchSize.
+ * Rows per ExecForeignBatchInsert: the batch_size option of the table, else
+ * of the server, else a default that depends on whether each batch waits for
+ * its own duplicate check (fdw.InsertBatchSize). Postgres asks after
+ * BeginForeignModify/BeginForeignInsert, so the modify state says; without
+ * one (EXPLAIN) the answer does not matter.
  */
 int
 ktfdw_GetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
+	KtModifyState *m = rinfo->ri_FdwState;
 	KtTableInfo info;
-	KtTablePlan tp = {0};
-	KtStatus	st = {0};
-	int			rc;
+	int			n;
 
 	/* As postgres_fdw: no batching when rows must come back one by one. */
 	if (rinfo->ri_projectReturning != NULL || rinfo->ri_WithCheckOptions != NIL ||
@@ -331,9 +334,8 @@ ktfdw_GetForeignModifyBatchSize(ResultRelInfo *rinfo)
 								rinfo->ri_TrigDesc->trig_insert_instead_row)))
 		return 1;
 	ktfdw_table_info(rinfo->ri_RelationDesc, &info);
-	GOCALL(rc = ktfdw_table_plan(&info.table, &tp, &st));
-	ktfdw_check(rc, &st);
-	return Max(tp.batch_size, 1);
+	GOCALL(n = ktfdw_insert_batch_size(&info.table, m && !m->defer_checks));
+	return Max(n, 1);
 }
 
 TupleTableSlot **

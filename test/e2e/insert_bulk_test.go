@@ -133,3 +133,25 @@ func TestCopyFromChecksInBulk(t *testing.T) {
 	assert.Contains(t, err.Error(), `duplicate key value "7"`)
 	assert.Equal(t, 1, e.ktCount())
 }
+
+// With ON CONFLICT DO NOTHING each batch waits for its own get_bulk, so
+// without a batch_size option such a batch holds 1,000 rows (else 100).
+func TestOnConflictBatchRoundTrips(t *testing.T) {
+	e := newDevEnv(t)
+	e.rows(e.conn) // connect first
+	count := func(sql string) uint64 {
+		e.exec("BEGIN")
+		before := e.dev.Requests()
+		e.exec(sql)
+		n := e.dev.Requests() - before
+		e.exec("ROLLBACK")
+		return n
+	}
+	const ins = "INSERT INTO kv SELECT i::text, 'v' FROM generate_series(1, 2500) i ON CONFLICT DO NOTHING"
+	assert.Equal(t, uint64(3), count(ins), "batches of 1,000 by default")
+	e.exec("ALTER FOREIGN TABLE kv OPTIONS (ADD batch_size '100')")
+	assert.Equal(t, uint64(25), count(ins), "the option wins")
+	e.exec("ALTER FOREIGN TABLE kv OPTIONS (DROP batch_size)")
+	assert.Equal(t, uint64(1), count("INSERT INTO kv SELECT i::text, 'v' FROM generate_series(1, 2500) i"),
+		"background checks: batch size does not matter")
+}
