@@ -19,14 +19,14 @@ import (
 // on a loaded machine can widen it.
 var applyNowBudget = 20 * time.Millisecond
 
-// applyNowMaxRecords: larger commits go to the goroutine, where a KT that
-// needs longer than the budget does not make the apply start over.
+// applyNowMaxRecords: larger commits, likely to need more than the budget,
+// go straight to the goroutine.
 const applyNowMaxRecords = 1000
 
 // applyNowRemote says whether the apply may run on the calling goroutine
 // over r: a single-host KT client (a failover list is left to the
 // goroutine: an apply slower than the budget must not mark a host down).
-// A variable so tests can widen it.
+// A variable so a build can switch the path off (A/B measurements).
 var applyNowRemote = func(r Remote) bool {
 	_, ok := r.(ktRemote)
 	return ok
