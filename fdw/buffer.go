@@ -43,11 +43,15 @@ type Buffer struct {
 	err    error      // the first spill failure: the commit fails with it
 	n      int        // Len of a spilled buffer, when nOK
 	nOK    bool
+	filter keyFilter // every key ever spilled (spill_filter.go)
 }
 
 // Lookup reports the buffered state of key, if any.
 func (b *Buffer) Lookup(key []byte) (Change, bool) {
 	var h keyHash
+	if len(b.filter.parts) > 0 {
+		h.notSpilled = !b.filter.mayHave(h.of(key))
+	}
 	for i := len(b.levels) - 1; i >= 0; i-- {
 		c, found, cleared := b.levels[i].find(key, &h)
 		if found {

@@ -9,7 +9,7 @@ const bufferRecordOverhead = 64
 // overhead, and its spilled runs: their files and in-memory indexes and
 // bloom filters.
 func (b *Buffer) Bytes() int64 {
-	var n int64
+	n := b.filter.memBytes()
 	for _, l := range b.levels {
 		n += l.changes.bytes + int64(l.changes.Len())*bufferRecordOverhead
 		for _, sg := range l.segs {

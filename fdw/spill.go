@@ -40,6 +40,8 @@ type segment struct {
 type keyHash struct {
 	h  uint64
 	ok bool
+	// notSpilled: the buffer's keyFilter says no run has the key
+	notSpilled bool
 }
 
 func (k *keyHash) of(key []byte) uint64 {
@@ -55,6 +57,9 @@ func (sg *segment) get(key []byte, h *keyHash) (Change, bool) {
 	}
 	if sg.mem != nil {
 		return sg.mem.Get(key)
+	}
+	if h.notSpilled {
+		return Change{}, false // the buffer's keyFilter: no run has key
 	}
 	return sg.run.get(key, h.of(key))
 }
@@ -133,7 +138,7 @@ func (b *Buffer) spill() {
 			if sg.mem == nil {
 				continue
 			}
-			r, err := writeRun(sg.mem)
+			r, err := writeRun(sg.mem, &b.filter)
 			if err != nil {
 				b.err = err
 				return
@@ -146,7 +151,7 @@ func (b *Buffer) spill() {
 		if l.changes.Len() == 0 {
 			continue
 		}
-		r, err := writeRun(l.changes)
+		r, err := writeRun(l.changes, &b.filter)
 		if err != nil {
 			b.err = err
 			return

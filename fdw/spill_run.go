@@ -55,7 +55,8 @@ func (r *spillRun) memBytes() int64 {
 }
 
 // writeRun writes the changes of s, sorted, to a new spill file.
-func writeRun(s *changeSet) (*spillRun, error) {
+// Every key's hash also goes to also (the buffer's keyFilter), if not nil.
+func writeRun(s *changeSet, also *keyFilter) (*spillRun, error) {
 	f, err := createSpillFile()
 	if err != nil {
 		return nil, err
@@ -85,7 +86,11 @@ func writeRun(s *changeSet) (*spillRun, error) {
 			r.idxKeys = append(r.idxKeys, key...)
 			r.idxOff = append(r.idxOff, r.size)
 		}
-		r.bloomAdd(maphash.Bytes(spillSeed, key))
+		kh := maphash.Bytes(spillSeed, key)
+		r.bloomAdd(kh)
+		if also != nil {
+			also.add(kh)
+		}
 		c := s.change(e)
 		h := hdr[:1]
 		hdr[0] = 0
@@ -132,19 +137,23 @@ func bloomBits(h uint64, nblocks int) (base int, h1, h2 uint32) {
 	return base, uint32(h), uint32(bits.RotateLeft64(h, 21)) | 1
 }
 
-func (r *spillRun) bloomAdd(h uint64) {
-	base, h1, h2 := bloomBits(h, len(r.bloom)/8)
+func (r *spillRun) bloomAdd(h uint64) { bloomAdd(r.bloom, h) }
+
+func (r *spillRun) mayHave(h uint64) bool { return bloomHas(r.bloom, h) }
+
+func bloomAdd(filter []uint64, h uint64) {
+	base, h1, h2 := bloomBits(h, len(filter)/8)
 	for i := uint32(0); i < bloomHashes; i++ {
 		b := (h1 + i*h2) & 511
-		r.bloom[base+int(b>>6)] |= 1 << (b & 63)
+		filter[base+int(b>>6)] |= 1 << (b & 63)
 	}
 }
 
-func (r *spillRun) mayHave(h uint64) bool {
-	base, h1, h2 := bloomBits(h, len(r.bloom)/8)
+func bloomHas(filter []uint64, h uint64) bool {
+	base, h1, h2 := bloomBits(h, len(filter)/8)
 	for i := uint32(0); i < bloomHashes; i++ {
 		b := (h1 + i*h2) & 511
-		if r.bloom[base+int(b>>6)]&(1<<(b&63)) == 0 {
+		if filter[base+int(b>>6)]&(1<<(b&63)) == 0 {
 			return false
 		}
 	}
