@@ -6,12 +6,13 @@ import (
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
-// ListKeys lists keys compactly on the current host (scan_list.go).
-func (f *failoverRemote) ListKeys(ctx context.Context, db string, prefix []byte, max, budget int) (keys *kt.KeyList, complete bool, err error) {
+// ListKeysInto lists keys compactly on the current host (scan_list.go).
+func (f *failoverRemote) ListKeysInto(ctx context.Context, dst *kt.KeyList, db string, prefix []byte, max, budget int) (complete bool, err error) {
 	err = f.read(ctx, func(r Remote) error {
+		dst.Reset() // a retry on the next host starts over
 		var e error
-		keys, complete, e = listKeys(ctx, r, db, prefix, max, budget)
+		complete, e = listKeys(ctx, r, dst, db, prefix, max, budget)
 		return e
 	})
-	return keys, complete, err
+	return complete, err
 }

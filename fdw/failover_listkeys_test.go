@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kt-fdw/kt_fdw/kt"
 )
 
 // A host list lists keys compactly too, failing over like any read.
@@ -15,7 +17,8 @@ func TestFailoverListKeys(t *testing.T) {
 		b.put("", k, "v")
 	}
 	a.err = errRefused
-	l, complete, err := f.ListKeys(context.Background(), "", []byte("p"), -1, 0)
+	l := &kt.KeyList{}
+	complete, err := f.ListKeysInto(context.Background(), l, "", []byte("p"), -1, 0)
 	require.NoError(t, err)
 	assert.True(t, complete)
 	assert.Equal(t, [][]byte{[]byte("p1"), []byte("p2")}, l.AppendKeys(nil, 0, l.Len()))

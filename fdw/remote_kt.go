@@ -203,7 +203,7 @@ func (c *ktCursor) Next(ctx context.Context, n int) ([]Record, error) {
 
 func (c *ktCursor) Close() error { return c.cur.Close() }
 
-// ListKeys is MatchPrefix into a compact kt.KeyList, decoded as it streams.
-func (r ktRemote) ListKeys(ctx context.Context, db string, prefix []byte, max, budget int) (*kt.KeyList, bool, error) {
-	return r.c.ListKeys(ctx, db, prefix, max, budget)
+// ListKeysInto is MatchPrefix into a compact kt.KeyList, decoded as it streams.
+func (r ktRemote) ListKeysInto(ctx context.Context, dst *kt.KeyList, db string, prefix []byte, max, budget int) (bool, error) {
+	return r.c.ListKeysInto(ctx, dst, db, prefix, max, budget)
 }

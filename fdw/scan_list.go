@@ -16,10 +16,11 @@ import (
 // KT can build it well within the server's timeout; otherwise it walks a
 // cursor (memory bounded by the batch, one request per record).
 
-// KeyLister lists keys compactly (kt.Client.ListKeys): budget > 0 bounds
-// the list's bytes; complete=false when it stopped there.
+// KeyLister lists keys compactly into dst (kt.Client.ListKeysInto; dst
+// may be pre-sized with Grow): budget > 0 bounds the list's bytes;
+// complete=false when it stopped there.
 type KeyLister interface {
-	ListKeys(ctx context.Context, db string, prefix []byte, max, budget int) (keys *kt.KeyList, complete bool, err error)
+	ListKeysInto(ctx context.Context, dst *kt.KeyList, db string, prefix []byte, max, budget int) (complete bool, err error)
 }
 
 // listBudget bounds the memory of one key listing (key bytes plus 4 bytes
@@ -39,8 +40,9 @@ var listPlans = struct {
 }{m: map[Target]listPlan{}}
 
 type listPlan struct {
-	list bool
-	seen time.Time
+	list        bool
+	keys, bytes int // of the last full listing, to pre-size the next
+	seen        time.Time
 }
 
 func cachedListPlan(t Target) (list, ok bool) {
@@ -53,19 +55,26 @@ func cachedListPlan(t Target) (list, ok bool) {
 	return p.list, true
 }
 
-func rememberListPlan(t Target, list bool) {
+func rememberListPlan(t Target, list bool, l *kt.KeyList) {
 	listPlans.Lock()
 	defer listPlans.Unlock()
-	listPlans.m[t] = listPlan{list: list, seen: now()}
+	lp := listPlan{list: list, seen: now()}
+	if l != nil {
+		lp.keys, lp.bytes = l.Len(), int(l.KeyBytes())
+	}
+	listPlans.m[t] = lp
 }
 
 // list lists the keys with prefix (at most max; max < 0: all), stopping
-// past budget bytes (0: no bound). ok=false when the scan failed (the
-// error was sent).
-func (p *producer) list(prefix []byte, max, budget int) (l *kt.KeyList, complete, ok bool) {
+// past budget bytes (0: no bound), into a list pre-sized for sizeKeys keys
+// of sizeBytes (0: none). ok=false when the scan failed (the error was
+// sent).
+func (p *producer) list(prefix []byte, max, budget, sizeKeys, sizeBytes int) (l *kt.KeyList, complete, ok bool) {
+	l = &kt.KeyList{}
+	l.Grow(sizeKeys, sizeBytes)
 	st := call(p.ctx, p.table.opContext("match_prefix"), func(ctx context.Context) error {
 		var err error
-		l, complete, err = listKeys(ctx, p.r, p.table.DB, prefix, max, budget)
+		complete, err = listKeys(ctx, p.r, l, p.table.DB, prefix, max, budget)
 		return err
 	})
 	if st != nil {
@@ -78,10 +87,11 @@ func (p *producer) list(prefix []byte, max, budget int) (l *kt.KeyList, complete
 }
 
 // listKeys asks a KeyLister, else lists with MatchPrefix (or every key,
-// filtered) into a KeyList.
-func listKeys(ctx context.Context, r Remote, db string, prefix []byte, max, budget int) (*kt.KeyList, bool, error) {
+// filtered) into l.
+func listKeys(ctx context.Context, r Remote, l *kt.KeyList, db string, prefix []byte, max, budget int) (bool, error) {
+	l.Reset() // a retried call starts over
 	if kl, ok := r.(KeyLister); ok {
-		return kl.ListKeys(ctx, db, prefix, max, budget)
+		return kl.ListKeysInto(ctx, l, db, prefix, max, budget)
 	}
 	var (
 		keys [][]byte
@@ -93,9 +103,8 @@ func listKeys(ctx context.Context, r Remote, db string, prefix []byte, max, budg
 		keys, err = r.AllKeys(ctx, db)
 	}
 	if err != nil {
-		return nil, false, err
+		return false, err
 	}
-	l := &kt.KeyList{}
 	for _, k := range keys {
 		if !bytes.HasPrefix(k, prefix) {
 			continue
@@ -105,10 +114,10 @@ func listKeys(ctx context.Context, r Remote, db string, prefix []byte, max, budg
 		}
 		l.Add(k)
 		if budget > 0 && l.Bytes() > budget {
-			return l, false, nil
+			return false, nil
 		}
 	}
-	return l, true, nil
+	return true, nil
 }
 
 // listAll lists every key with prefix when that is the better way to read
@@ -121,16 +130,19 @@ func (p *producer) listAll(prefix []byte) (l *kt.KeyList, ok bool) {
 			if !list {
 				return nil, true
 			}
-			l, complete, ok := p.list(prefix, -1, listBudget)
+			n, bytes := p.remembered()
+			l, complete, ok := p.list(prefix, -1, listBudget, n, bytes)
+			if ok {
+				rememberListPlan(p.table.Target(), complete, l)
+			}
 			if ok && !complete {
-				rememberListPlan(p.table.Target(), false)
 				return nil, true
 			}
 			return l, ok
 		}
 	}
 	start := time.Now()
-	probe, complete, ok := p.list(prefix, listProbe+1, listBudget)
+	probe, complete, ok := p.list(prefix, listProbe+1, listBudget, 0, 0)
 	if !ok {
 		return nil, false
 	}
@@ -138,17 +150,20 @@ func (p *producer) listAll(prefix []byte) (l *kt.KeyList, ok bool) {
 		return probe, true // all of them
 	}
 	took := time.Since(start)
-	list := complete && p.worthListing(probe, took)
+	total, list := p.worthListing(probe, took)
+	list = list && complete
 	if list {
+		// pre-sized from the probe: appends would hold up to twice the keys' memory
+		n, bytes := listSize(probe, total)
 		probe = nil // the full listing repeats these keys
-		l, complete, ok = p.list(prefix, -1, listBudget)
+		l, complete, ok = p.list(prefix, -1, listBudget, n, bytes)
 		if !ok {
 			return nil, false
 		}
 		list = complete
 	}
 	if full {
-		rememberListPlan(p.table.Target(), list)
+		rememberListPlan(p.table.Target(), list, l)
 	}
 	if !list {
 		return nil, true
@@ -157,24 +172,49 @@ func (p *producer) listAll(prefix []byte) (l *kt.KeyList, ok bool) {
 }
 
 // worthListing estimates, from a probe of the first keys and KT's record
-// count (one status request), whether all keys fit listBudget and arrive
-// within half the server's timeout.
-func (p *producer) worthListing(probe *kt.KeyList, took time.Duration) bool {
-	var total int64
+// count (one status request, returned as total), whether all keys fit
+// listBudget and arrive within half the server's timeout.
+func (p *producer) worthListing(probe *kt.KeyList, took time.Duration) (total int64, ok bool) {
 	if st := call(p.ctx, p.table.opContext("status"), func(ctx context.Context) error {
 		var err error
 		total, err = p.r.Count(ctx, p.table.DB)
 		return err
 	}); st != nil {
-		return false // the cursor walk reports what is wrong, if anything
+		return 0, false // the cursor walk reports what is wrong, if anything
 	}
 	n := int64(max(probe.Len(), 1))
 	if total <= n {
-		return true
+		return total, true
 	}
 	if int64(probe.Bytes())*total/n > int64(listBudget) {
-		return false
+		return total, false
 	}
 	timeout := p.table.Server.Opts.Timeout
-	return timeout <= 0 || took.Nanoseconds()*total/n < timeout.Nanoseconds()/2
+	return total, timeout <= 0 || took.Nanoseconds()*total/n < timeout.Nanoseconds()/2
+}
+
+// listSize is the room to make for total keys like the probe's.
+func listSize(probe *kt.KeyList, total int64) (keys, bytes int) {
+	n := int64(max(probe.Len(), 1))
+	return fitSize(total, probe.KeyBytes()*total/n)
+}
+
+// remembered is the size of the last full listing of the table's database
+// (0, 0 when unknown): the next listing is pre-sized from it.
+func (p *producer) remembered() (keys, bytes int) {
+	listPlans.Lock()
+	defer listPlans.Unlock()
+	lp := listPlans.m[p.table.Target()]
+	return fitSize(int64(lp.keys), int64(lp.bytes))
+}
+
+// fitSize adds 1/16 for growth since the estimate; a size that would not
+// leave the list room within listBudget (4 bytes per key for the offsets,
+// 4 for the ranks of a hash DB) is not pre-sized at all (0, 0).
+func fitSize(keys, bytes int64) (int, int) {
+	keys, bytes = keys+keys/16, bytes+bytes/16
+	if 8*keys+bytes > int64(listBudget) {
+		return 0, 0
+	}
+	return int(keys), int(bytes)
 }

@@ -126,12 +126,12 @@ type removingLister struct {
 	remove string
 }
 
-func (r removingLister) ListKeys(ctx context.Context, db string, prefix []byte, max, budget int) (*kt.KeyList, bool, error) {
-	l, complete, err := listKeys(ctx, r.fakeRemote, db, prefix, max, budget)
+func (r removingLister) ListKeysInto(ctx context.Context, l *kt.KeyList, db string, prefix []byte, max, budget int) (bool, error) {
+	complete, err := listKeys(ctx, r.fakeRemote, l, db, prefix, max, budget)
 	r.mu.Lock()
 	delete(r.db(db), r.remove)
 	r.mu.Unlock()
-	return l, complete, err
+	return complete, err
 }
 
 // A key listed but gone by the time its value is fetched (removed, or an
@@ -176,7 +176,9 @@ func TestWorthListing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			listBudget = tt.budget
 			p.table.Server.Opts.Timeout = tt.timeout
-			assert.Equal(t, tt.want, p.worthListing(probe, tt.took))
+			total, ok := p.worthListing(probe, tt.took)
+			assert.Equal(t, tt.want, ok)
+			assert.EqualValues(t, 1000, total)
 		})
 	}
 }
@@ -204,4 +206,29 @@ func TestOrderedFullScanListsInOrder(t *testing.T) {
 			assert.Equal(t, 1, f.count("cur_jump"), "over budget: cursor")
 		}
 	}
+}
+
+// The full listing is pre-sized from the probe (or the last listing), so
+// it does not hold twice its keys while growing; a size that would not fit
+// the budget is not pre-sized.
+func TestListSize(t *testing.T) {
+	withListLimits(t, 100, 1<<20)
+	probe := &kt.KeyList{}
+	for i := range 100 {
+		probe.Add(fmt.Appendf(nil, "k%04d", i)) // 5 bytes
+	}
+	keys, bytes := listSize(probe, 10000)
+	assert.Equal(t, 10625, keys)
+	assert.Equal(t, 53125, bytes)
+	keys, bytes = listSize(probe, 1000000) // 8.5 MB + 5.3 MB > 1 MB
+	assert.Zero(t, keys)
+	assert.Zero(t, bytes)
+
+	f := fakeWithKeys(2500)
+	be := newTestBackend(f)
+	require.Len(t, fullScan(t, be, ScanSpec{Kind: ScanFull}), 2500)
+	p := &producer{table: testTable("db")}
+	keys, bytes = p.remembered()
+	assert.Equal(t, 2500+2500/16, keys, "remembered from the last listing")
+	assert.Equal(t, 12500+12500/16, bytes)
 }

@@ -228,11 +228,11 @@ func (p *producer) listed(prefix []byte) bool {
 	if p.spec.Limit > 0 {
 		// keys the buffer decides are dropped later: ask for more
 		max := int(min(p.spec.Limit+int64(p.snap.Len()), 1<<30))
-		l, _, ok := p.list(prefix, max, 0)
+		l, _, ok := p.list(prefix, max, 0, 0, 0)
 		return ok && p.values(l)
 	}
 	if _, ok := p.r.(ScanRemote); !ok {
-		l, _, ok := p.list(prefix, -1, 0) // no cursor to fall back on
+		l, _, ok := p.list(prefix, -1, 0, 0, 0) // no cursor to fall back on
 		return ok && p.values(l)
 	}
 	l, ok := p.listAll(prefix)
@@ -276,7 +276,7 @@ func (p *producer) values(l *kt.KeyList) bool {
 func (p *producer) cursor() bool {
 	sr, ok := p.r.(ScanRemote)
 	if !ok {
-		l, _, ok := p.list(nil, -1, 0)
+		l, _, ok := p.list(nil, -1, 0, 0, 0)
 		if !ok {
 			return false
 		}

@@ -55,12 +55,31 @@ func (l *KeyList) AppendKeys(dst [][]byte, from, to int) [][]byte {
 	return dst
 }
 
+// KeyBytes is the length of all keys together.
+func (l *KeyList) KeyBytes() int64 {
+	if l == nil {
+		return 0
+	}
+	return int64(len(l.arena))
+}
+
 // Bytes is the memory the list holds (arena and offsets).
 func (l *KeyList) Bytes() int {
 	if l == nil {
 		return 0
 	}
 	return cap(l.arena) + 4*cap(l.ends) + 4*cap(l.order)
+}
+
+// Grow makes room for n more keys of bytes in all.
+func (l *KeyList) Grow(n, bytes int) {
+	l.arena = slices.Grow(l.arena, max(bytes, 0))
+	l.ends = slices.Grow(l.ends, max(n, 0))
+}
+
+// Reset empties the list, keeping its room.
+func (l *KeyList) Reset() {
+	l.arena, l.ends, l.order = l.arena[:0], l.ends[:0], nil
 }
 
 // Add appends a copy of key.
@@ -101,6 +120,18 @@ func (l *KeyList) Sort() {
 // stops reading, drops the connection (the rest of the reply is unread)
 // and returns complete=false with the keys read so far.
 func (c *Client) ListKeys(ctx context.Context, db string, prefix []byte, max, budget int) (keys *KeyList, complete bool, err error) {
+	keys = &KeyList{}
+	complete, err = c.ListKeysInto(ctx, keys, db, prefix, max, budget)
+	if err != nil {
+		return nil, false, err
+	}
+	return keys, complete, nil
+}
+
+// ListKeysInto is ListKeys into l, which Grow may have sized beforehand
+// (a list grown by appends holds up to twice its keys' memory while it
+// grows). l is emptied first.
+func (c *Client) ListKeysInto(ctx context.Context, l *KeyList, db string, prefix []byte, max, budget int) (complete bool, err error) {
 	if prefix == nil {
 		prefix = []byte{}
 	}
@@ -133,9 +164,8 @@ func (c *Client) ListKeys(ctx context.Context, db string, prefix []byte, max, bu
 			n = maxReplyBody
 		}
 		body := &io.LimitedReader{R: cn.br, N: n}
-		keys = &KeyList{}
-		var whole bool
-		whole, err = decodeKeyList(body, rp.Enc, budget, keys)
+		l.Reset() // a retry starts over
+		whole, err := decodeKeyList(body, rp.Enc, budget, l)
 		if err != nil {
 			return err
 		}
@@ -149,9 +179,9 @@ func (c *Client) ListKeys(ctx context.Context, db string, prefix []byte, max, bu
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return false, err
 	}
-	return keys, complete, nil
+	return complete, nil
 }
 
 // decodeKeyList reads TSV lines "_key TAB rank" (other lines, such as
@@ -182,7 +212,7 @@ func decodeKeyList(r io.Reader, enc wire.Encoding, budget int, l *KeyList) (bool
 			if ok {
 				if inOrder && rank != uint32(l.Len()) {
 					inOrder = false
-					ranks = make([]uint32, l.Len(), max(l.Len()*2, 1024))
+					ranks = make([]uint32, l.Len(), max(l.Len()*2, cap(l.ends), 1024))
 					for i := range ranks {
 						ranks[i] = uint32(i)
 					}
