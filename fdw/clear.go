@@ -136,7 +136,6 @@ func applyClears(ctx context.Context, t Table, r Remote, prefixes [][]byte, sets
 	if len(prefixes) == 0 {
 		return removes, nil
 	}
-	sr, listable := r.(ScanRemote)
 	kept := map[string]bool{}
 	for _, rec := range sets {
 		kept[string(rec.Key)] = true
@@ -144,6 +143,23 @@ func applyClears(ctx context.Context, t Table, r Remote, prefixes [][]byte, sets
 	for _, k := range removes {
 		kept[string(k)] = true // removed already
 	}
+	extra, st := listCleared(ctx, t, r, prefixes, func(k []byte) bool { return kept[string(k)] })
+	if st != nil || len(extra) == 0 {
+		return removes, st
+	}
+	out := append(append([][]byte(nil), removes...), extra...)
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i], out[j]) < 0 })
+	return out, nil
+}
+
+// listCleared lists the keys under the cleared prefixes that the commit
+// must remove: those KT has and the transaction has no final state for
+// (known), each once, in no particular order. A prefix with more than
+// truncateListMax keys (or a remote without match_prefix) is cleared with
+// KT's clear right away instead.
+func listCleared(ctx context.Context, t Table, r Remote, prefixes [][]byte, known func(key []byte) bool) ([][]byte, *Status) {
+	sr, listable := r.(ScanRemote)
+	listed := map[string]bool{}
 	var extra [][]byte
 	for _, p := range prefixes {
 		p := p
@@ -166,16 +182,11 @@ func applyClears(ctx context.Context, t Table, r Remote, prefixes [][]byte, sets
 			continue
 		}
 		for _, k := range keys {
-			if !kept[string(k)] {
-				kept[string(k)] = true
+			if !listed[string(k)] && !known(k) {
+				listed[string(k)] = true
 				extra = append(extra, k)
 			}
 		}
 	}
-	if len(extra) == 0 {
-		return removes, nil
-	}
-	out := append(append([][]byte(nil), removes...), extra...)
-	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i], out[j]) < 0 })
-	return out, nil
+	return extra, nil
 }
