@@ -70,18 +70,42 @@ func rememberListPlan(t Target, list bool, l *kt.KeyList) {
 // of sizeBytes (0: none). ok=false when the scan failed (the error was
 // sent).
 func (p *producer) list(prefix []byte, max, budget, sizeKeys, sizeBytes int) (l *kt.KeyList, complete, ok bool) {
+	l, complete, err := p.tryList(prefix, max, budget, sizeKeys, sizeBytes)
+	if err != nil {
+		return nil, false, p.fail(callStatus(p.ctx, p.table.opContext("match_prefix"), err))
+	}
+	return l, complete, true
+}
+
+// tryList is list returning the error instead of failing the scan.
+func (p *producer) tryList(prefix []byte, max, budget, sizeKeys, sizeBytes int) (l *kt.KeyList, complete bool, err error) {
 	l = &kt.KeyList{}
 	l.Grow(sizeKeys, sizeBytes)
-	st := call(p.ctx, p.table.opContext("match_prefix"), func(ctx context.Context) error {
+	err, _ = callErr(p.ctx, p.table.opContext("match_prefix"), func(ctx context.Context) error {
 		var err error
 		complete, err = listKeys(ctx, p.r, l, p.table.DB, prefix, max, budget)
 		return err
 	})
-	if st != nil {
-		return nil, false, p.fail(st)
+	if err != nil {
+		return nil, false, err
 	}
 	if p.spec.Ordered {
 		l.Sort() // KT replies in byte order already: a check
+	}
+	return l, complete, nil
+}
+
+// listAllKeys is the full listing of listAll: a listing that times out
+// (the estimate was wrong, or KT is slow today) falls back to the cursor
+// walk, which reads in small requests, instead of failing the scan.
+// l == nil and ok: walk the cursor.
+func (p *producer) listAllKeys(prefix []byte, sizeKeys, sizeBytes int) (l *kt.KeyList, complete, ok bool) {
+	l, complete, err := p.tryList(prefix, -1, listBudget, sizeKeys, sizeBytes)
+	if err != nil {
+		if Classify(err) == FailTimeout && p.ctx.Err() == nil {
+			return nil, false, true
+		}
+		return nil, false, p.fail(callStatus(p.ctx, p.table.opContext("match_prefix"), err))
 	}
 	return l, complete, true
 }
@@ -131,7 +155,7 @@ func (p *producer) listAll(prefix []byte) (l *kt.KeyList, ok bool) {
 				return nil, true
 			}
 			n, bytes := p.remembered()
-			l, complete, ok := p.list(prefix, -1, listBudget, n, bytes)
+			l, complete, ok := p.listAllKeys(prefix, n, bytes)
 			if ok {
 				rememberListPlan(p.table.Target(), complete, l)
 			}
@@ -156,7 +180,7 @@ func (p *producer) listAll(prefix []byte) (l *kt.KeyList, ok bool) {
 		// pre-sized from the probe: appends would hold up to twice the keys' memory
 		n, bytes := listSize(probe, total)
 		probe = nil // the full listing repeats these keys
-		l, complete, ok = p.list(prefix, -1, listBudget, n, bytes)
+		l, complete, ok = p.listAllKeys(prefix, n, bytes)
 		if !ok {
 			return nil, false
 		}

@@ -232,3 +232,34 @@ func TestListSize(t *testing.T) {
 	assert.Equal(t, 2500+2500/16, keys, "remembered from the last listing")
 	assert.Equal(t, 12500+12500/16, bytes)
 }
+
+// slowLister times out on a full listing (max < 0), as KT would on a
+// database much larger than the probe suggested.
+type slowLister struct{ *fakeRemote }
+
+func (r slowLister) ListKeysInto(ctx context.Context, l *kt.KeyList, db string, prefix []byte, max, budget int) (bool, error) {
+	if max < 0 {
+		<-ctx.Done()
+		return false, ctx.Err()
+	}
+	return listKeys(ctx, r.fakeRemote, l, db, prefix, max, budget)
+}
+
+// A full listing that times out falls back to the cursor walk (and the
+// next scan walks it at once) instead of failing the scan.
+func TestFullScanListingTimeoutWalksCursor(t *testing.T) {
+	withListLimits(t, 100, 1<<20)
+	f := fakeWithKeys(500)
+	r := slowLister{f}
+	be := NewBackend(func(ServerOptions) (Remote, error) { return r, nil })
+	tbl := testTable("db")
+	tbl.Server.Opts.Timeout = 50 * time.Millisecond
+	for range 2 {
+		s := NewScan(be, tbl)
+		require.Nil(t, s.StartSpec(ScanSpec{Kind: ScanFull}))
+		_, vals := drainOrdered(t, s)
+		assert.Len(t, vals, 500)
+	}
+	assert.Equal(t, 2, f.count("cur_jump"))
+	assert.Equal(t, 1, f.count("match_prefix"), "the probe (the timed-out listing is not counted by the fake)")
+}
