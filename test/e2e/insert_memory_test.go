@@ -64,6 +64,9 @@ func TestInsertMemory(t *testing.T) {
 		}
 	}()
 	e.exec("BEGIN")
+	if os.Getenv("KT_FDW_INSERT_MEMORY_TRUNCATE") != "" { // a reload: TRUNCATE first
+		e.exec("TRUNCATE kv")
+	}
 	start := time.Now()
 	e.exec(fmt.Sprintf("INSERT INTO kv SELECT i::text, repeat('x', 100) FROM generate_series(1, %d) i", n))
 	insertTime := time.Since(start)
