@@ -19,6 +19,9 @@ type level struct {
 	// next spill (spill.go). Copy-on-write: snapshots share the slice, so
 	// an element is never modified in place (appending is fine).
 	segs []segment
+	// frozen is the memBytes of the in-memory sets among segs, so the
+	// budget check after every write does not walk the segments
+	frozen int64
 }
 
 // writable returns the level's changes, cloning them first when a scan
@@ -128,8 +131,10 @@ func (b *Buffer) CommitSub(nest int) {
 				// those below them and carry on with l's
 				if parent.changes.Len() > 0 {
 					parent.segs = append(parent.segs, segment{mem: parent.changes})
+					parent.frozen += parent.changes.memBytes()
 				}
 				parent.segs = append(parent.segs, l.segs...)
+				parent.frozen += l.frozen
 				parent.changes, parent.shared = l.changes, l.shared
 			} else {
 				into := parent.writable()

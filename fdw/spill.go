@@ -110,10 +110,7 @@ func (b *Buffer) SetBudget(n int64) { b.budget = n }
 func (b *Buffer) memBytes() int64 {
 	var n int64
 	for _, l := range b.levels {
-		n += l.changes.memBytes()
-		for _, sg := range l.segs {
-			n += sg.mem.memBytes()
-		}
+		n += l.changes.memBytes() + l.frozen
 	}
 	return n
 }
@@ -147,6 +144,7 @@ func (b *Buffer) spill() {
 				l.segs, cloned = slices.Clone(l.segs), true // copy-on-write
 			}
 			l.segs[i] = segment{run: r, hidden: sg.hidden}
+			l.frozen -= sg.mem.memBytes()
 		}
 		if l.changes.Len() == 0 {
 			continue

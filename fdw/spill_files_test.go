@@ -154,3 +154,28 @@ func TestSpillLookupAfterSpill(t *testing.T) {
 	assert.Less(t, fp, 5000*len(b.levels[0].segs)/20, "bloom false positives under 5%")
 	b.Release()
 }
+
+// The budget counts the sets RELEASE froze in memory until they spill.
+func TestSpillFrozenBytes(t *testing.T) {
+	useSpillDir(t)
+	b := &Buffer{budget: 1 << 20}
+	fill(b, 1, 100, "a")
+	fill(b, 2, 100, "b")
+	b.levels[1].segs = append(b.levels[1].segs, segment{mem: newChangeSet()}) // as if level 2 had spilled
+	b.CommitSub(2)
+	require.Len(t, b.levels, 1)
+	require.Len(t, b.levels[0].segs, 2, "level 1's set frozen below level 2's segments")
+	var want int64
+	for _, sg := range b.levels[0].segs {
+		want += sg.mem.memBytes()
+	}
+	assert.Equal(t, want, b.levels[0].frozen)
+	assert.Equal(t, want+b.levels[0].changes.memBytes(), b.memBytes())
+	b.spill()
+	require.Nil(t, b.Err())
+	assert.Zero(t, b.levels[0].frozen)
+	assert.Zero(t, b.levels[0].changes.Len())
+	assert.Equal(t, b.levels[0].changes.memBytes(), b.memBytes(), "only the emptied set's kept table")
+	assert.Equal(t, 200, b.Len())
+	b.Release()
+}

@@ -195,6 +195,14 @@ func TestSpillModel(t *testing.T) {
 			require.Equal(t, plain.Len(), spill.Len(), &log)
 			require.Equal(t, plain.Empty(), spill.Empty(), &log)
 			require.Equal(t, plain.Clears(), spill.Clears(), &log)
+			var walked int64
+			for _, l := range spill.levels {
+				walked += l.changes.memBytes()
+				for _, sg := range l.segs {
+					walked += sg.mem.memBytes()
+				}
+			}
+			require.Equal(t, walked, spill.memBytes(), "frozen bytes kept up to date: %s", &log)
 		}
 		for _, s := range snaps {
 			require.Equal(t, s.want, viewMap(t, s.plain, keys), "plain snapshot changed: %s", &log)
