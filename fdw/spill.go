@@ -69,6 +69,9 @@ func (l *level) find(key []byte, h *keyHash) (c Change, found, cleared bool) {
 	if c, ok := l.changes.Get(key); ok {
 		return c, true, false
 	}
+	if h.notSpilled && l.frozen == 0 {
+		return Change{}, false, l.clearedKey(key) // only runs, none has key
+	}
 	for i := len(l.segs) - 1; i >= 0; i-- {
 		if c, ok := l.segs[i].get(key, h); ok {
 			return c, true, false
