@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"time"
+
+	"github.com/kt-fdw/kt_fdw/kt"
 )
 
 // ScanBatch bounds the records fetched by one get_bulk call of a full scan.
@@ -86,10 +88,17 @@ func (s *Scan) StartSpec(spec ScanSpec) *Status {
 	if st != nil {
 		return st
 	}
-	if spec.Kind == ScanGet && s.getNow(r, spec) {
-		return nil
+	var resume *kt.Handoff // the get the attempt on the thread sent (scan_getnow.go)
+	if spec.Kind == ScanGet {
+		var served bool
+		if served, resume = s.getNow(r, spec); served {
+			return nil
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	if resume != nil {
+		ctx = kt.WithResume(ctx, resume)
+	}
 	s.cancel = cancel
 	out := make(chan scanItem, 2)
 	s.out = out
@@ -99,6 +108,9 @@ func (s *Scan) StartSpec(spec ScanSpec) *Status {
 	p := &producer{ctx: ctx, out: out, r: r, table: s.table, spec: spec, cleared: cleared}
 	go func() {
 		defer close(out)
+		if resume != nil {
+			defer resume.Close()
+		}
 		defer func() {
 			if rec := recover(); rec != nil {
 				send(ctx, out, scanItem{st: PanicStatus(rec)})

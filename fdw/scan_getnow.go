@@ -30,22 +30,29 @@ func (c deadlineCtx) Deadline() (time.Time, bool) { return c.at, true }
 // Any error, the budget's
 // timeout included, returns false and the caller runs the usual goroutine,
 // which repeats the get (idempotent) with the server's timeout, retries and
-// error reporting. Failover remotes are left to the goroutine: a lookup
-// slower than the budget must not mark a healthy host down.
-func (s *Scan) getNow(r Remote, spec ScanSpec) bool {
+// error reporting; when the budget ran out before KT's reply began,
+// resume holds the connection and the goroutine's get reads that reply
+// (kt.WithResume) instead of sending the request again, so a slow lookup
+// is still one KT request. Failover remotes are left to the goroutine: a
+// lookup slower than the budget must not mark a healthy host down.
+func (s *Scan) getNow(r Remote, spec ScanSpec) (served bool, resume *kt.Handoff) {
 	if _, ok := r.(ktRemote); !ok || s.table.XT || len(spec.Keys) != 1 {
-		return false
+		return false, nil
 	}
 	oc := s.table.opContext("get")
 	budget := getNowBudget
 	if oc.Timeout > 0 && oc.Timeout < budget {
-		return false // a real timeout must be reported as one
+		return false, nil // a real timeout must be reported as one
 	}
 	key := spec.Keys[0]
-	ctx := kt.WithThreadWait(deadlineCtx{context.Background(), time.Now().Add(budget)})
+	h := &kt.Handoff{}
+	ctx := kt.WithHandoff(kt.WithThreadWait(deadlineCtx{context.Background(), time.Now().Add(budget)}), h)
 	val, found, err := r.Get(ctx, s.table.DB, key)
 	if err != nil {
-		return false
+		if h.Pending() {
+			return false, h
+		}
+		return false, nil
 	}
 	countCall(oc, 1, false)
 	out := make(chan scanItem, 1)
@@ -54,5 +61,5 @@ func (s *Scan) getNow(r Remote, spec ScanSpec) bool {
 	}
 	close(out)
 	s.out = out
-	return true
+	return true, nil
 }
