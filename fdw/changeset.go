@@ -2,6 +2,7 @@ package fdw
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 	"slices"
 )
@@ -220,15 +221,42 @@ func (s *changeSet) without(drop func(key []byte) bool) *changeSet {
 }
 
 // sortedOrder returns the entry numbers in key order.
+// It sorts by the keys' first 8 bytes as one big-endian integer (zero
+// padded: the same order as the bytes, ties included) and compares the
+// whole keys only on ties, so most comparisons touch no key bytes.
 func (s *changeSet) sortedOrder() []uint32 {
-	order := make([]uint32, len(s.ents))
-	for i := range order {
-		order[i] = uint32(i)
+	type entry struct {
+		prefix uint64
+		n      uint32
 	}
-	slices.SortFunc(order, func(x, y uint32) int {
-		return bytes.Compare(s.key(&s.ents[x]), s.key(&s.ents[y]))
+	entries := make([]entry, len(s.ents))
+	for i := range s.ents {
+		entries[i] = entry{keyPrefix(s.key(&s.ents[i])), uint32(i)}
+	}
+	slices.SortFunc(entries, func(x, y entry) int {
+		if x.prefix != y.prefix {
+			if x.prefix < y.prefix {
+				return -1
+			}
+			return 1
+		}
+		return bytes.Compare(s.key(&s.ents[x.n]), s.key(&s.ents[y.n]))
 	})
+	order := make([]uint32, len(entries))
+	for i, e := range entries {
+		order[i] = e.n
+	}
 	return order
+}
+
+// keyPrefix is key's first 8 bytes, zero padded, as a big-endian integer.
+func keyPrefix(key []byte) uint64 {
+	if len(key) >= 8 {
+		return binary.BigEndian.Uint64(key)
+	}
+	var b [8]byte
+	copy(b[:], key)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 // reset empties the set, keeping its memory (not for a set a snapshot shares).
