@@ -6,7 +6,8 @@ package fdw
 // to base/pgsql_tmp (made when missing) and are named pgsql_tmpktfdw<pid>.<n>:
 // PostgreSQL removes files with the pgsql_tmp prefix there when it starts,
 // so a crash leaves nothing behind for long. Elsewhere (Go tests, the CLI)
-// they go to os.TempDir(). A file is removed when its run is dropped:
+// they go to os.TempDir(), unlinked at once (open until the run is
+// dropped). A file is removed when its run is dropped:
 // ROLLBACK TO of its level, transaction end (Buffer.Release), or, as a last
 // resort, when the run becomes unreachable (runtime.AddCleanup).
 
@@ -52,6 +53,12 @@ func createSpillFile() (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, &spillError{op: "create", path: path, err: err}
+	}
+	if dir == os.TempDir() {
+		// not a backend: nothing cleans up after a process that ends
+		// without Release (a test, a killed CLI), so the file lives only
+		// as long as it is open
+		_ = os.Remove(path)
 	}
 	return f, nil
 }

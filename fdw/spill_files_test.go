@@ -179,3 +179,21 @@ func TestSpillFrozenBytes(t *testing.T) {
 	assert.Equal(t, 200, b.Len())
 	b.Release()
 }
+
+// Outside a data directory (tests, the CLI) a spill file is unlinked as
+// soon as it is open: a process that ends without Release leaves nothing.
+func TestSpillFileUnlinkedOutsideDataDirectory(t *testing.T) {
+	t.Chdir(t.TempDir()) // no PG_VERSION
+	b := &Buffer{budget: MinBufferMemory}
+	fill(b, 1, 300, "k")
+	require.Nil(t, b.Err())
+	require.True(t, b.spilled())
+	for _, sg := range b.levels[0].segs {
+		assert.NoFileExists(t, sg.run.path)
+	}
+	c, ok := b.Lookup([]byte("k00007"))
+	require.True(t, ok, "still readable through the open file")
+	assert.Equal(t, strings.Repeat("v", 100), string(c.Value))
+	assert.Equal(t, 300, len(b.Flatten()))
+	b.Release()
+}
