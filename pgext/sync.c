@@ -638,15 +638,20 @@ static Oid
 resolve_target(const char *arg)
 {
 	char	   *copy = pstrdup(arg);
-	List	   *parts;
+	List	   *parts,
+			   *names;
 
 	if (strspn(arg, "0123456789") == strlen(arg) || strcmp(arg, "-") == 0)
 		return InvalidOid;		/* regclassin takes these as OIDs */
 	if (!SplitIdentifierString(copy, '.', &parts) || list_length(parts) < 1 ||
 		list_length(parts) > 2)
 		return InvalidOid;
-	return RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(arg)),
-							NoLock, true);
+#if PG_VERSION_NUM >= 160000	/* grew a soft-error context in 16 */
+	names = stringToQualifiedNameList(arg, NULL);
+#else
+	names = stringToQualifiedNameList(arg);
+#endif
+	return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
 }
 
 /*
