@@ -673,6 +673,16 @@ kt_fdw_sync(PG_FUNCTION_ARGS)
 		td->tg_trigger->tgnargs < 1 || td->tg_trigger->tgnargs > 3)
 		return run_checked(fcinfo);
 
+	/*
+	 * Called from within another call's row conversion (a cast or to_jsonb
+	 * running SQL that changes a synced table): that call is using its
+	 * entry (FmgrInfos, slot, handle), which this one must neither rebuild
+	 * (a different user, an invalidation) nor share, so take the checked
+	 * path.
+	 */
+	if (sync_depth > 0)
+		return run_checked(fcinfo);
+
 	/* the target as TG_ARGV[0]::regclass resolves it, locked as its UPDATE would */
 	target = resolve_target(td->tg_trigger->tgargs[0]);
 	if (!OidIsValid(target))
