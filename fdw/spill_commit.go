@@ -3,6 +3,7 @@ package fdw
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 )
 
@@ -44,17 +45,10 @@ func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status
 	it := w.buf.FinalIter()
 	it.reuse = true // applyTarget keeps nothing of a piece after it returns
 	defer it.Close()
-	for {
-		sets, removes, st := it.Next(piece)
-		if st != nil {
-			return true, st
-		}
-		if len(sets) == 0 && len(removes) == 0 {
-			break
-		}
-		if st := applyTarget(ctx, w.table, w.remote, sets, removes, nil); st != nil {
-			return true, st
-		}
+	if st := applyPieces(it, piece, func(sets []Record, removes [][]byte) *Status {
+		return applyTarget(ctx, w.table, w.remote, sets, removes, nil)
+	}); st != nil {
+		return true, st
 	}
 	for i := 0; i < len(extra); i += piece {
 		if st := applyTarget(ctx, w.table, w.remote, nil, extra[i:min(i+piece, len(extra))], nil); st != nil {
@@ -62,4 +56,72 @@ func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status
 		}
 	}
 	return true, nil
+}
+
+// mergedPiece is one piece of the merge, in its slot.
+type mergedPiece struct {
+	slot    int
+	sets    []Record
+	removes [][]byte
+	st      *Status
+}
+
+// applyPieces sends the iterator's pieces through apply in key order while
+// a goroutine merges the next one into the other slot, so reading and
+// merging the spill files overlaps KT's work on the previous piece (the
+// two cost about the same in a 1,000,000-row bulk commit). It returns once
+// that goroutine has stopped: nothing reads the spill files after the
+// commit ends (the buffer then removes them).
+func applyPieces(it *FinalIter, piece int, apply func([]Record, [][]byte) *Status) *Status {
+	pieces := make(chan mergedPiece)
+	free := make(chan int, 2)
+	free <- 0
+	free <- 1
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		defer func() {
+			if r := recover(); r != nil { // a Go bug fails the commit, not the backend
+				select {
+				case pieces <- mergedPiece{st: PanicStatus(fmt.Sprint(r))}:
+				case <-done:
+				}
+			}
+		}()
+		for {
+			var slot int
+			select {
+			case slot = <-free:
+			case <-done:
+				return
+			}
+			sets, removes, st := it.NextSlot(slot, piece)
+			select {
+			case pieces <- mergedPiece{slot: slot, sets: sets, removes: removes, st: st}:
+			case <-done:
+				return
+			}
+			if st != nil || (len(sets) == 0 && len(removes) == 0) {
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(done)
+		<-stopped
+	}()
+	for {
+		p := <-pieces // a merge of one piece is short: a cancel is seen by apply
+		if p.st != nil {
+			return p.st
+		}
+		if len(p.sets) == 0 && len(p.removes) == 0 {
+			return nil
+		}
+		if st := apply(p.sets, p.removes); st != nil {
+			return st
+		}
+		free <- p.slot
+	}
 }

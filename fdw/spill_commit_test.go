@@ -2,7 +2,9 @@ package fdw
 
 import (
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -87,4 +89,67 @@ func TestSpillFailureFailsCommit(t *testing.T) {
 	assert.Equal(t, SQLStateIOError, st.SQLState)
 	assert.Contains(t, st.Message, "/nonexistent/kt_fdw/pgsql_tmp")
 	assert.Empty(t, f.contents("db"))
+}
+
+// applyPieces hands apply every piece in key order while the next one is
+// merged into the other slot: a piece stays intact until apply returned,
+// and an apply failure ends the merge and is returned.
+func TestApplyPiecesOverlapsTheMerge(t *testing.T) {
+	useSpillDir(t)
+	buf := &Buffer{budget: MinBufferMemory}
+	for i := range 30000 {
+		v := fmt.Sprintf("v%d", i)
+		if i%7 == 0 {
+			buf.Remove(1, []byte(fmt.Sprintf("k%06d", i)))
+			continue
+		}
+		buf.Set(1, []byte(fmt.Sprintf("k%06d", i)), []byte(v))
+	}
+	require.True(t, buf.spilled())
+	wantSets, wantRemoves := buf.Final()
+	var want []string
+	for _, r := range wantSets {
+		want = append(want, string(r.Key)+"="+string(r.Value))
+	}
+	for _, k := range wantRemoves {
+		want = append(want, string(k)+" removed")
+	}
+
+	newIter := func() *FinalIter {
+		it := buf.FinalIter()
+		it.reuse = true
+		return it
+	}
+	var got []string
+	pieces := 0
+	st := applyPieces(newIter(), 1000, func(sets []Record, removes [][]byte) *Status {
+		pieces++
+		before := fmt.Sprint(sets, removes)
+		for _, r := range sets {
+			got = append(got, string(r.Key)+"="+string(r.Value))
+		}
+		for _, k := range removes {
+			got = append(got, string(k)+" removed")
+		}
+		time.Sleep(time.Millisecond) // the merge of the next piece runs meanwhile
+		require.Equal(t, before, fmt.Sprint(sets, removes), "the next piece was merged into this one's slot")
+		return nil
+	})
+	require.Nil(t, st)
+	assert.Equal(t, 30, pieces)
+	slices.Sort(want)
+	slices.Sort(got)
+	assert.Equal(t, want, got)
+
+	calls := 0
+	st = applyPieces(newIter(), 1000, func([]Record, [][]byte) *Status {
+		calls++
+		if calls == 2 {
+			return &Status{SQLState: SQLStateFDWError, Message: "piece 2 failed"}
+		}
+		return nil
+	})
+	require.NotNil(t, st)
+	assert.Equal(t, "piece 2 failed", st.Message)
+	assert.Equal(t, 2, calls, "no piece is applied after a failure")
 }

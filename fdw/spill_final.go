@@ -9,7 +9,12 @@ type FinalIter struct {
 	// reuse: each Next overwrites what the previous one returned (the
 	// commit's own streaming, which is done with a piece when it asks for
 	// the next), so a commit makes no garbage per record
-	reuse   bool
+	reuse bool
+	slots [2]pieceSlot // reuse's buffers: NextSlot alternates between them
+}
+
+// pieceSlot holds one piece's records and the copies of their bytes.
+type pieceSlot struct {
 	a       arena
 	sets    []Record
 	removes [][]byte
@@ -27,23 +32,30 @@ func (b *Buffer) FinalIter() *FinalIter {
 // read of a spill file (58030), or the spill failure the buffer had (the
 // commit must fail then: the buffer may be incomplete on disk).
 func (it *FinalIter) Next(max int) (sets []Record, removes [][]byte, st *Status) {
+	if it.reuse {
+		return it.NextSlot(0, max)
+	}
+	return it.next(max, &arena{}, make([]Record, 0, min(maxInt(max, 1), 1<<16)), nil)
+}
+
+// NextSlot is Next for a reusing iterator that keeps two pieces: it
+// overwrites what the previous call with the same slot (0 or 1) returned,
+// so one piece can be sent while the next is merged.
+func (it *FinalIter) NextSlot(slot, max int) (sets []Record, removes [][]byte, st *Status) {
+	ps := &it.slots[slot]
+	ps.a.reset()
+	sets, removes, st = it.next(max, &ps.a, ps.sets[:0], ps.removes[:0])
+	if st == nil {
+		ps.sets, ps.removes = sets, removes
+	}
+	return sets, removes, st
+}
+
+func (it *FinalIter) next(max int, a *arena, sets []Record, removes [][]byte) ([]Record, [][]byte, *Status) {
 	if it.err != nil {
 		return nil, nil, it.err
 	}
 	max = maxInt(max, 1)
-	a := &arena{}
-	if it.reuse {
-		a = &it.a
-		a.reset()
-		sets, removes = it.sets[:0], it.removes[:0]
-	} else {
-		sets = make([]Record, 0, min(max, 1<<16))
-	}
-	defer func() {
-		if it.reuse {
-			it.sets, it.removes = sets, removes
-		}
-	}()
 	for n := 0; n < max; n++ {
 		key, c, stable, ok := it.m.next()
 		if !ok {
