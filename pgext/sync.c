@@ -360,8 +360,20 @@ build_entry(SyncEntry *e, TriggerData *td, Oid target)
 	int			blind = 0;
 	int			rc;
 
+	/*
+	 * Invalid until rebuilt: if an allocation below fails, the next call
+	 * builds the entry again instead of using freed memory.
+	 */
+	e->valid = false;
+	e->checked = true;
+	e->handle = NULL;
 	if (e->cxt)
-		MemoryContextDelete(e->cxt);	/* releases the old handle */
+	{
+		MemoryContext dead = e->cxt;
+
+		e->cxt = NULL;
+		MemoryContextDelete(dead);	/* releases the old handle */
+	}
 	e->cxt = AllocSetContextCreate(CacheMemoryContext, "kt_fdw_sync trigger", ALLOCSET_SMALL_SIZES);
 	e->handle = MemoryContextAllocZero(e->cxt, sizeof(uintptr_t));
 	cb = MemoryContextAllocZero(e->cxt, sizeof(MemoryContextCallback));
