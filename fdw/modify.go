@@ -247,6 +247,7 @@ func (m *Modify) Close() {
 		m.op.Cancel()
 		m.op = nil
 	}
+	m.finish = nil // it may hold a batch's keys and values, borrowed from C
 	if m.flight != nil {
 		m.flight.op.Cancel()
 		m.flight = nil
