@@ -148,14 +148,31 @@ ktfdw_PlanForeignModify(PlannerInfo *root, ModifyTable *plan,
  * the per-row path, which never defers.
  */
 static bool
+has_after_insert_triggers(ResultRelInfo *rinfo)
+{
+	TriggerDesc *td = rinfo ? rinfo->ri_TrigDesc : NULL;
+
+	return td && (td->trig_insert_after_row || td->trig_insert_after_statement ||
+				  td->trig_insert_new_table);
+}
+
+static bool
 may_defer_checks(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing)
 {
-	TriggerDesc *td = rinfo->ri_TrigDesc;
-
 	if (cmd != CMD_INSERT || on_conflict_nothing)
 		return false;
-	return !(td && (td->trig_insert_after_row || td->trig_insert_after_statement ||
-					td->trig_insert_new_table));
+	if (has_after_insert_triggers(rinfo))
+		return false;
+#if PG_VERSION_NUM >= 140000
+	/*
+	 * A row routed into this partition (or COPY into its partitioned
+	 * parent): the parent's statement triggers and transition tables fire
+	 * before EndForeignInsert, so they too must only see checked rows.
+	 */
+	if (has_after_insert_triggers(rinfo->ri_RootResultRelInfo))
+		return false;
+#endif
+	return true;
 }
 
 static KtModifyState *
