@@ -153,3 +153,31 @@ func TestApplyPiecesOverlapsTheMerge(t *testing.T) {
 	assert.Equal(t, "piece 2 failed", st.Message)
 	assert.Equal(t, 2, calls, "no piece is applied after a failure")
 }
+
+// kt_fdw_stats' buffered_writes of a spilled buffer counts its runs' keys
+// without reading the runs (an upper bound: a key written again after a
+// spill counts again); an unspilled buffer counts exactly.
+func TestBufferedWritesOfSpilledBuffer(t *testing.T) {
+	useSpillDir(t)
+	be := newTestBackend(newFake())
+	tbl := testTable("db")
+	tbl.Server.Opts.BufferMemory = MinBufferMemory
+	for i := range 100 {
+		be.writeBuffer(tbl).Set(1, []byte(fmt.Sprintf("k%06d", i)), []byte("v"))
+	}
+	buf := be.writeBuffer(tbl)
+	require.False(t, buf.spilled())
+	be.writeBuffer(tbl).Set(1, []byte("k000001"), []byte("again"))
+	assert.Equal(t, 100, be.BufferedWrites(), "exact before a spill")
+
+	for i := range 30000 {
+		be.writeBuffer(tbl).Set(1, []byte(fmt.Sprintf("k%06d", i)), []byte("v2"))
+	}
+	require.True(t, buf.spilled())
+	for i := range 100 { // keys that are in a run by now
+		be.writeBuffer(tbl).Set(1, []byte(fmt.Sprintf("k%06d", i)), []byte("v3"))
+	}
+	assert.Equal(t, 30000, buf.Len(), "the exact count, which reads the runs")
+	assert.Equal(t, buf.MaxLen(), be.BufferedWrites())
+	assert.Equal(t, 30100, be.BufferedWrites(), "the 100 keys written again count twice")
+}
