@@ -42,4 +42,12 @@ CREATE FOREIGN TABLE opt_table (key text, value text) SERVER opt_server;
 ALTER FOREIGN TABLE opt_table OPTIONS (ADD nosuch 'x');
 \echo :LAST_ERROR_SQLSTATE
 
+-- buffer_memory (since 0.3.0): a size with an optional unit, within range
+ALTER SERVER opt_server OPTIONS (ADD buffer_memory '1kB');
+\echo :LAST_ERROR_SQLSTATE
+ALTER SERVER opt_server OPTIONS (ADD buffer_memory 'lots');
+\echo :LAST_ERROR_SQLSTATE
+ALTER SERVER opt_server OPTIONS (ADD buffer_memory '64MB');
+SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'opt_server';
+
 DROP SERVER opt_server CASCADE;
