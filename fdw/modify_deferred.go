@@ -23,13 +23,18 @@ const (
 	deferredCheckBytes = 1 << 20
 )
 
-// keyGroup is a list of keys stored back to back in one byte slice.
+// keyGroup is a list of keys stored back to back in one byte slice. The
+// empty key is a key like any other: keys never returns a nil slice (nil
+// means "no key" elsewhere in the package).
 type keyGroup struct {
 	arena []byte
 	ends  []int
 }
 
 func (g *keyGroup) add(k []byte) {
+	if g.arena == nil {
+		g.arena = make([]byte, 0, max(len(k), 64))
+	}
 	g.arena = append(g.arena, k...)
 	g.ends = append(g.ends, len(g.arena))
 }
@@ -54,7 +59,8 @@ func (g *keyGroup) keys() [][]byte {
 // checkFlight is one group's get_bulk running in the background.
 type checkFlight struct {
 	op    *Op
-	found []byte // the group's first key that KT has; set by op
+	found []byte // the group's first key that KT has, if any; set by op
+	dup   bool   // KT has found (which may be the empty key)
 }
 
 // DeferDuplicateChecks lets InsertBatch buffer rows before KT has said their
@@ -108,7 +114,7 @@ func (m *Modify) sendGroup() (ModifyResult, *Status) {
 			return err
 		})
 		if st == nil {
-			f.found = firstFound(keys, recs) // the first in row order
+			f.found, f.dup = firstFound(keys, recs) // the first in row order
 		}
 		return st
 	})
@@ -121,7 +127,7 @@ func (m *Modify) sendGroup() (ModifyResult, *Status) {
 func (m *Modify) land(then func() (ModifyResult, *Status)) (ModifyResult, *Status) {
 	f := m.flight
 	landed := func() (ModifyResult, *Status) {
-		if f.found != nil {
+		if f.dup {
 			return ModifyError, m.table.duplicateKey(f.found, false)
 		}
 		return then()

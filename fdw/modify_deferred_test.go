@@ -55,12 +55,19 @@ func TestDeferredInsertChecksAtFinish(t *testing.T) {
 			wantBatch: SQLStateUniqueViolation, wantKey: "buf", buffered: true},
 		{name: "deleted in this transaction needs no check", batches: [][]string{{"gone"}}, wantBulk: 0},
 		{name: "nothing inserted", batches: nil, wantBulk: 0},
+		{name: "the empty key in KT", batches: [][]string{{""}},
+			wantEnd: SQLStateUniqueViolation, wantKey: "", wantBulk: 1},
+		{name: "the empty key in KT after new keys", batches: [][]string{{"n1"}, {""}},
+			wantEnd: SQLStateUniqueViolation, wantKey: "", wantBulk: 1},
+		{name: "the empty key repeated within the statement", batches: [][]string{{"n1", ""}, {""}},
+			wantBatch: SQLStateUniqueViolation, wantKey: "", buffered: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake()
 			f.put("", "kt", "x")
 			f.put("", "gone", "x")
+			f.put("", "", "x")
 			be, tbl, m := deferredModify(f)
 			be.writeBuffer(tbl).Set(1, []byte("buf"), []byte("b"))
 			be.writeBuffer(tbl).Remove(1, []byte("gone"))

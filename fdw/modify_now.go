@@ -39,10 +39,11 @@ func (m *Modify) checkNow(r Remote, op string, fn func(ctx context.Context) erro
 	return true
 }
 
-// firstFound is the first of keys that recs (a get_bulk's answer) holds.
-func firstFound(keys [][]byte, recs []Record) []byte {
+// firstFound is the first of keys that recs (a get_bulk's answer) holds;
+// ok=false when it holds none (the key found may be the empty key).
+func firstFound(keys [][]byte, recs []Record) (key []byte, ok bool) {
 	if len(recs) == 0 {
-		return nil
+		return nil, false
 	}
 	inKT := make(map[string]bool, len(recs))
 	for _, rec := range recs {
@@ -50,10 +51,10 @@ func firstFound(keys [][]byte, recs []Record) []byte {
 	}
 	for _, k := range keys {
 		if inKT[string(k)] {
-			return k
+			return k, true
 		}
 	}
-	return nil
+	return nil, false
 }
 
 // finishGroupNow checks the last, small group of a statement on the calling
@@ -76,7 +77,7 @@ func (m *Modify) finishGroupNow() (res ModifyResult, st *Status, ok bool) {
 		return 0, nil, false
 	}
 	m.group = keyGroup{}
-	if k := firstFound(keys, recs); k != nil {
+	if k, found := firstFound(keys, recs); found {
 		return ModifyError, m.table.duplicateKey(k, false), true
 	}
 	return ModifyDone, nil, true

@@ -32,6 +32,7 @@ func spillFiles(t *testing.T, dir string) int {
 func viewMap(t *testing.T, v bufferView, keys [][]byte) map[string]string {
 	out := map[string]string{}
 	v.Each(func(k []byte, c Change) bool {
+		require.NotNil(t, k, "the empty key comes out as a key, not nil")
 		out[string(k)] = changeString(c, true)
 		return true
 	})
@@ -55,6 +56,8 @@ func changeString(c Change, ok bool) string {
 		return "<none>"
 	case c.Removed:
 		return "<removed>"
+	case c.Value == nil:
+		return "set <nil>" // an empty value must stay distinct from "no value"
 	}
 	return "set " + string(c.Value) + " xt=" + fmt.Sprint(c.XT)
 }
@@ -80,6 +83,7 @@ func finalString(t *testing.T, b *Buffer, max int) string {
 	}
 	var w bytes.Buffer
 	for i, r := range sets {
+		require.NotNil(t, r.Key)
 		require.NotNil(t, r.Value)
 		if i > 0 {
 			require.Negative(t, bytes.Compare(sets[i-1].Key, r.Key), "sets sorted")
@@ -87,6 +91,7 @@ func finalString(t *testing.T, b *Buffer, max int) string {
 		fmt.Fprintf(&w, "set %q=%d:%x xt=%d\n", r.Key, len(r.Value), maphash.Bytes(testSeed, r.Value), r.XT)
 	}
 	for i, k := range removes {
+		require.NotNil(t, k)
 		if i > 0 {
 			require.Negative(t, bytes.Compare(removes[i-1], k), "removes sorted")
 		}
@@ -104,7 +109,7 @@ func TestSpillModel(t *testing.T) {
 	if testing.Short() {
 		seqs = 200
 	}
-	keys := [][]byte{}
+	keys := [][]byte{{}} // the empty key is a key like any other
 	for _, p := range []string{"a", "ab", "b", "bc", "c"} {
 		for i := range 6 {
 			keys = append(keys, []byte(fmt.Sprintf("%s%d", p, i)))
