@@ -4,6 +4,17 @@ package ktdev
 // remembers a position (not a record pointer), so records removed by others
 // never leave it dangling.
 //
+// When the record at the position is gone (removed by any client or
+// cursor), KC's tree cursor looks up the first record >= its key whatever
+// the direction (kcplantdb.h Cursor::accept, a lower_bound), and a hash
+// DB's cursor is moved on to the next record by the removal itself
+// (kccachedb.h escape_cursors): record operations work on that record and a
+// step moves past it. Observed on a real ktserver: cur_jump_back b,
+// remove b, cur_get gives c; cur_jump b, remove b, cur_step lands on d.
+// (KC's tree falls back to the previous leaf when the key's own leaf has
+// no record >= it; the dev server has no leaves and behaves like a tree of
+// one leaf: no record >= the key means 450 and an invalid cursor.)
+//
 // As in kttimeddb.h, movements (jump, jump_back, step, step_back) go to the
 // next stored record whether it has expired or not; only the record
 // operations (get, set_value, remove, seize) skip expired records, moving on
@@ -49,41 +60,27 @@ func (c *Cursor) positioned() bool {
 	return c.valid
 }
 
-// liveFrom returns r or the first live record after it.
-func liveFrom(r *record, now int64) *record {
-	for r != nil && expired(r.xt, now) {
-		r = r.links[0]
+// stored is the record under the cursor, or the first one after its
+// position when that record is gone (whatever the direction); nil when
+// there is none. The caller holds the write lock.
+func (c *Cursor) stored() *record {
+	if !c.positioned() {
+		return nil
 	}
-	return r
-}
-
-// liveBefore returns the last live record strictly before p.
-func liveBefore(s *skiplist, p position, now int64) *record {
-	for {
-		r := s.seekLT(p)
-		if r == nil || !expired(r.xt, now) {
-			return r
-		}
-		p = r.pos()
-	}
+	return c.db.sorted().seekGE(c.pos)
 }
 
 // current moves the cursor onto the record a record operation works on: the
-// one under the cursor if it is live, else the next live one in the
-// direction of travel (KT's retry loop moves the cursor too). The caller
-// holds the write lock.
+// stored one if it is live, else the next live one in the direction of
+// travel (KT's retry loop moves the cursor too). The caller holds the write
+// lock.
 func (c *Cursor) current(now int64) *record {
 	if !c.positioned() {
 		return nil
 	}
-	s := c.db.sorted()
-	r := s.seekGE(c.pos)
-	if r == nil || c.pos.less(r) || expired(r.xt, now) {
-		if c.back {
-			r = liveBefore(s, c.pos, now)
-		} else {
-			r = liveFrom(r, now)
-		}
+	r := c.stored()
+	for r != nil && expired(r.xt, now) {
+		r = c.next(r)
 	}
 	_ = c.setAt(r)
 	return r
@@ -116,11 +113,11 @@ func (c *Cursor) Jump(key *string) error {
 }
 
 // JumpBack moves to the last record, or with a key to the last record <= key.
-// Hash databases cannot move backward.
+// Hash databases cannot move backward: the cursor stays where it was (KC's
+// CacheDB only reports NOIMPL).
 func (c *Cursor) JumpBack(key *string) error {
 	db := c.db
 	if !db.Ordered() {
-		c.valid = false
 		return ErrNotImpl
 	}
 	db.mu.Lock()
@@ -132,16 +129,19 @@ func (c *Cursor) JumpBack(key *string) error {
 	return c.setAt(db.sorted().seekLE(db.posOf(*key)))
 }
 
-// Step moves to the next stored record; past the end the cursor becomes
+// Step moves past the stored record (see stored: when the record under the
+// cursor is gone, past the one after it); past the end the cursor becomes
 // invalid.
 func (c *Cursor) Step() error {
 	c.db.mu.Lock()
 	defer c.db.mu.Unlock()
-	if !c.positioned() {
+	r := c.stored()
+	if r == nil {
+		c.valid = false
 		return ErrNoRecord
 	}
 	c.back = false
-	return c.setAt(c.db.sorted().seekGT(c.pos))
+	return c.setAt(r.links[0])
 }
 
 // StepBack moves to the previous stored record (tree databases only).

@@ -127,6 +127,24 @@ func TestCursorSurvivesRemovalByOthers(t *testing.T) {
 	assert.Equal(t, "c", curKey(t, c), "a removed record is replaced by its successor")
 }
 
+// When the record under a cursor is gone, record operations start from the
+// first record after its key in either direction; an expired one there is
+// skipped in the direction of travel (KT's TimedDB retry loop).
+func TestCursorRemovedThenExpiredSkipsInDirection(t *testing.T) {
+	db, clk := fillTree(t, "a", "b", "d")
+	db.set("c", "Vc", 5)
+	clk.sec += 6
+	c := db.NewCursor()
+	require.NoError(t, c.JumpBack(strp("b")))
+	require.True(t, db.remove("b"))
+	assert.Equal(t, "a", curKey(t, c), "backward: c is expired, so back to a")
+
+	db.set("b", "Vb", XTAbsent)
+	require.NoError(t, c.Jump(strp("b")))
+	require.True(t, db.remove("b"))
+	assert.Equal(t, "d", curKey(t, c), "forward: past the expired c to d")
+}
+
 func TestCursorSkipsExpired(t *testing.T) {
 	db, clk := fillTree(t, "a", "c")
 	db.set("b", "Vb", 5)

@@ -12,22 +12,24 @@ const (
 )
 
 // Increment adds num to an 8-byte big-endian integer record. A missing record
-// starts at orig (OrigTry: fail, OrigSet: store num).
+// starts at orig (OrigTry: fail); OrigSet stores num whatever the current
+// number. A record of another size is a logic error left untouched, with
+// OrigSet too (kttimeddb.h checks the size first).
 func (tx *Tx) Increment(key string, num, orig, xt int64) (int64, error) {
 	r := tx.lookup(key)
 	var result int64
 	switch {
-	case orig == OrigSet:
+	case r == nil && orig == OrigTry:
+		return 0, ErrLogic
+	case r == nil && orig == OrigSet:
 		result = num
 	case r == nil:
-		if orig == OrigTry {
-			return 0, ErrLogic
-		}
 		result = orig + num
+	case len(r.value) != 8:
+		return 0, ErrLogic
+	case orig == OrigSet:
+		result = num
 	default:
-		if len(r.value) != 8 {
-			return 0, ErrLogic
-		}
 		cur := int64(binary.BigEndian.Uint64([]byte(r.value)))
 		if num == 0 {
 			return cur, nil // KT leaves the record untouched
@@ -79,22 +81,23 @@ func decodeDecimal(v string) float64 {
 }
 
 // IncrementDouble adds num to a 16-byte decimal record (8-byte integer part,
-// 8-byte fraction x 1e15). orig -Inf means "fail when missing", +Inf "set".
+// 8-byte fraction x 1e15). orig -Inf means "fail when missing", +Inf "set";
+// a record of another size is a logic error left untouched, as in Increment.
 func (tx *Tx) IncrementDouble(key string, num, orig float64, xt int64) (float64, error) {
 	r := tx.lookup(key)
 	var result float64
 	switch {
-	case math.IsInf(orig, 1):
+	case r == nil && math.IsInf(orig, -1):
+		return 0, ErrLogic
+	case r == nil && math.IsInf(orig, 1):
 		result = num
 	case r == nil:
-		if math.IsInf(orig, -1) {
-			return 0, ErrLogic
-		}
 		result = orig + num
+	case len(r.value) != 16:
+		return 0, ErrLogic
+	case math.IsInf(orig, 1):
+		result = num
 	default:
-		if len(r.value) != 16 {
-			return 0, ErrLogic
-		}
 		cur := decodeDecimal(r.value)
 		if num == 0 {
 			return cur, nil

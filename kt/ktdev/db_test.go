@@ -171,6 +171,10 @@ func TestIncrement(t *testing.T) {
 	db.set("s", "text", XTAbsent)
 	_, err = incr("s", 1, 0)
 	assert.ErrorIs(t, err, ErrLogic)
+	_, err = incr("s", 1, OrigSet)
+	assert.ErrorIs(t, err, ErrLogic, "set does not overwrite a value of another size")
+	v, _, _ = db.get("s")
+	assert.Equal(t, "text", v)
 	db.set("max", "\x7f\xff\xff\xff\xff\xff\xff\xff", XTAbsent)
 	_, err = incr("max", 1, 0)
 	assert.ErrorIs(t, err, ErrLogic, "overflow to INT64MIN is reported")
@@ -186,6 +190,11 @@ func TestIncrementDouble(t *testing.T) {
 	assert.Equal(t, "\x00\x00\x00\x00\x00\x00\x00\x01\x00\x02\xaa\x1e\xfb\x94\xe0\x00", v)
 	err := db.Update(func(tx *Tx) error { _, err := tx.IncrementDouble("x", 1, math.Inf(-1), XTAbsent); return err })
 	assert.ErrorIs(t, err, ErrLogic)
+	db.set("s", "text", XTAbsent)
+	err = db.Update(func(tx *Tx) error { _, err := tx.IncrementDouble("s", 1, math.Inf(1), XTAbsent); return err })
+	assert.ErrorIs(t, err, ErrLogic, "set does not overwrite a value of another size")
+	v, _, _ = db.get("s")
+	assert.Equal(t, "text", v)
 }
 
 func TestCAS(t *testing.T) {

@@ -59,10 +59,12 @@
 //     steps; count and match_* include them until then, like KT between GC
 //     steps.
 //   - match_regex uses Go's RE2 syntax instead of POSIX ERE.
-//   - A tree DB cursor whose record another operation removed keeps its key
-//     position here; KC's B+ tree cursor is moved by leaf-node bookkeeping
-//     (it may become invalid when its leaf empties, so records added after
-//     it later are not reached).
+//   - A tree DB cursor whose record was removed goes on from the first
+//     record >= its key in either direction, as KC's tree does within one
+//     leaf (every small DB). In a tree of several leaves KC decides by the
+//     leaf the key falls in: a backward cursor whose leaf holds no record >=
+//     the key moves to the previous leaf's last record, and a cursor whose
+//     leaf empties may become invalid. The dev server has no leaves.
 //
 // # Conformance
 //
@@ -81,6 +83,12 @@
 //   - REST Location headers carry the dev server's port instead of 19780.
 //   - Records the capture session wrote without recording them (DB 1 before
 //     045 and 050) are re-created by the test.
+//
+// The transcripts predate some findings: fidelity_test.go holds sequences
+// reduced from later differential runs against a real ktserver (cursors whose
+// record was removed, hash cursors moving backward, increment with orig=set)
+// and asserts the same replies on the dev server and, with KT_TEST_ADDR, on
+// a real KT.
 //
 // # Fault injection
 //

@@ -181,15 +181,6 @@ func (s *skiplist) seekGE(p position) *record {
 	return x.links[0]
 }
 
-// seekGT returns the first record strictly after p.
-func (s *skiplist) seekGT(p position) *record {
-	r := s.seekGE(p)
-	if r != nil && !p.less(r) { // r == p
-		r = r.links[0]
-	}
-	return r
-}
-
 // seekLT returns the last record strictly before p (nil if none).
 func (s *skiplist) seekLT(p position) *record {
 	x := &s.head
