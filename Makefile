@@ -6,15 +6,22 @@ EXTENSION := kt_fdw
 EXTVERSION := 0.3.0
 MODULE := kt_fdw.so
 
-PG_INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)
-PG_PKGLIBDIR := $(shell $(PG_CONFIG) --pkglibdir)
-PG_SHAREDIR := $(shell $(PG_CONFIG) --sharedir)
+# pg_config_path NAME: `$(PG_CONFIG) --NAME`, or stop the build saying what to
+# install or set. Expanded only when a recipe needs it, so `make deps` (which
+# installs PostgreSQL) and `make clean` work without pg_config.
+pg_config_path = $(or $(shell $(PG_CONFIG) --$(1) 2>/dev/null),$(error "$(PG_CONFIG) --$(1)" failed: \
+	install PostgreSQL's server development files (postgresql-server-dev-NN on Debian) \
+	or name the pg_config to build for: make PG_CONFIG=/usr/lib/postgresql/NN/bin/pg_config))
+PG_INCLUDEDIR_SERVER = $(call pg_config_path,includedir-server)
+PG_PKGLIBDIR = $(call pg_config_path,pkglibdir)
+PG_SHAREDIR = $(call pg_config_path,sharedir)
+PG_BINDIR = $(call pg_config_path,bindir)
 
 # The C glue is compiled by cgo with the server headers and Postgres' own
 # code-generation flags. Postgres symbols resolve when the backend loads the
 # library; only the symbols Postgres looks up are exported. Async preemption
 # is off so SIGURG (Postgres' latch wakeup) stays blockable for Go threads.
-EXT_CFLAGS := -I$(PG_INCLUDEDIR_SERVER) -O2 -fno-strict-aliasing -fwrapv -fexcess-precision=standard
+EXT_CFLAGS = -I$(PG_INCLUDEDIR_SERVER) -O2 -fno-strict-aliasing -fwrapv -fexcess-precision=standard
 EXT_LDFLAGS := -Wl,--unresolved-symbols=ignore-all
 # exportsMapHash: Go's build cache ignores the version script's contents, so
 # its hash goes into the ldflags (part of the cache key): an edit relinks.
@@ -22,26 +29,54 @@ EXPORTS_MAP_HASH = $(shell sha256sum pgext/exports.map | cut -c1-16)
 GO_LDFLAGS = -X runtime.godebugDefault=asyncpreemptoff=1 \
 	-X main.exportsMapHash=$(EXPORTS_MAP_HASH) \
 	-extldflags '-Wl,--version-script=$(CURDIR)/pgext/exports.map'
+# A release tree (`make dist`) carries its Go modules in vendor/: build from
+# them, never from the network or the module cache.
+ifneq ($(wildcard vendor/modules.txt),)
+ifeq ($(findstring -mod=,$(GOFLAGS)),)
+export GOFLAGS += -mod=vendor
+endif
+endif
 GO_SOURCES := $(shell find pgext fdw kt -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: all deps install installcheck unit e2e test clean demo bench vet check-symbols soak
+.PHONY: pg-config-check all deps install installcheck unit e2e test clean demo bench vet check-symbols soak
 
 all: $(MODULE)
 
 deps:
 	bash test/deps.sh
 
-$(MODULE): $(GO_SOURCES) pgext/exports.map go.mod go.sum
+# Checked on every build and install, even when kt_fdw.so is up to date.
+pg-config-check:
+	@test -f "$(PG_INCLUDEDIR_SERVER)/postgres.h" || { echo "kt_fdw: no postgres.h in $(PG_INCLUDEDIR_SERVER)" \
+		"($(PG_CONFIG) --includedir-server): install postgresql-server-dev-NN for this PostgreSQL" >&2; exit 1; }
+
+$(MODULE): $(GO_SOURCES) pgext/exports.map go.mod go.sum | pg-config-check
 	CGO_ENABLED=1 CGO_CFLAGS="$(EXT_CFLAGS)" CGO_LDFLAGS="$(EXT_LDFLAGS)" \
 		$(GO) build -buildmode=c-shared -tags ktfdw_ext -trimpath \
 		-ldflags "$(GO_LDFLAGS)" -o $@ ./pgext
 	rm -f $(basename $@).h
 
-install: $(MODULE)
-	install -d $(DESTDIR)$(PG_PKGLIBDIR) $(DESTDIR)$(PG_SHAREDIR)/extension
-	install -m 755 $(MODULE) $(DESTDIR)$(PG_PKGLIBDIR)/$(MODULE)
+# The installed library is stripped, as distribution packages are; its debug
+# info stays in the build tree as kt_fdw.so.debug (the library names it in
+# .gnu_debuglink: `gdb -ex 'symbol-file kt_fdw.so.debug'`, or copy it to
+# /usr/lib/debug/.build-id/ as `readelf -n` shows).
+$(MODULE).stripped: $(MODULE)
+	objcopy --only-keep-debug $(MODULE) $(MODULE).debug
+	objcopy --strip-unneeded --remove-section=.comment --add-gnu-debuglink=$(MODULE).debug $(MODULE) $@
+
+# The ktfdw command (demo, reconcile, bench), installed beside psql in
+# `pg_config --bindir`; -s -w: no symbol table or DWARF, like the library.
+CLI := ktfdw
+CLI_SOURCES := $(shell find cmd/ktfdw kt fdw test/pgcluster -name '*.go' -not -name '*_test.go' 2>/dev/null)
+$(CLI): $(CLI_SOURCES) go.mod go.sum
+	$(GO) build -trimpath -ldflags '-s -w' -o $@ ./cmd/ktfdw
+
+install: $(MODULE).stripped $(CLI) | pg-config-check
+	install -d $(DESTDIR)$(PG_PKGLIBDIR) $(DESTDIR)$(PG_SHAREDIR)/extension $(DESTDIR)$(PG_BINDIR)
+	install -m 755 $(MODULE).stripped $(DESTDIR)$(PG_PKGLIBDIR)/$(MODULE)
 	install -m 644 $(EXTENSION).control sql/$(EXTENSION)--*.sql $(DESTDIR)$(PG_SHAREDIR)/extension/
 	install -m 644 sql/kt_fdw.lua $(DESTDIR)$(PG_SHAREDIR)/extension/  # for ktserver -scr (apply 'atomic')
+	install -m 755 $(CLI) $(DESTDIR)$(PG_BINDIR)/$(CLI)
 
 installcheck:
 	bash test/regress.sh
@@ -65,8 +100,8 @@ unit:
 e2e:
 	KT_FDW_REQUIRE_INSTALLED=1 $(GO) test -timeout 20m ./test/...
 
-# bounded soak (issue 7): 8 pgbench clients, 3 KT restarts, then KT == Postgres,
-# no crash, no memory growth; `make test` runs it for 30 s as part of e2e
+# bounded soak: 8 pgbench clients, 3 KT restarts, then KT == Postgres, no
+# crash, no memory growth; `make test` runs it for 30 s as part of e2e
 SOAK_DURATION ?= 5m
 soak: install
 	$(GO) test ./test/soak -run Soak -count=1 -v -timeout 30m -soak-duration=$(SOAK_DURATION)
@@ -82,12 +117,12 @@ vet:
 demo: deps install
 	$(GO) run ./cmd/ktfdw demo
 
-# no `ktfdw bench` command yet: the client and dev-server benchmarks
-# the issue-6 table (doc/performance.md; BENCH_ROWS, BENCH_RUNS, BENCH_PGBENCH_TIME
-# size it), then the client and dev-server Go benchmarks
+# `ktfdw bench`'s table of doc/performance.md (BENCH_ROWS, BENCH_RUNS,
+# BENCH_PGBENCH_TIME, BENCH_IN_QUERIES, BENCH_SYNC_ROWS size it), then the
+# KT client's and dev server's Go benchmarks
 bench: deps install
 	$(GO) run ./cmd/ktfdw bench
 	$(GO) test -run '^$$' -bench . -benchmem ./kt/ ./kt/ktdev/
 
 clean:
-	rm -f $(MODULE) $(basename $(MODULE)).h
+	rm -f $(MODULE) $(basename $(MODULE)).h $(MODULE).stripped $(MODULE).debug $(CLI)

@@ -22,10 +22,10 @@ import (
 	"github.com/kt-fdw/kt_fdw/test/pgcluster"
 )
 
-// benchConfig sizes a benchmark run. Flags, or BENCH_* environment
-// variables (the ktfdw command line takes no flags after the command yet).
+// benchConfig sizes a benchmark run: flags, or the BENCH_* environment
+// variables `make bench` passes on.
 type benchConfig struct {
-	Rows      int           // records loaded and scanned (issue: 1,000,000)
+	Rows      int           // records loaded and scanned (1,000,000 by default)
 	Runs      int           // runs per figure; the median is reported
 	PGBench   time.Duration // duration of one pgbench run
 	InQueries int           // IN-list queries per run
@@ -42,19 +42,26 @@ func defaultBenchConfig() benchConfig {
 func parseBenchConfig(args []string) (benchConfig, error) {
 	c := defaultBenchConfig()
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: ktfdw bench [flags]\n\nMeasures kt_fdw against a throwaway Postgres and KT (doc/performance.md).\n\nflags:\n")
+		fs.PrintDefaults()
+	}
 	fs.IntVar(&c.Rows, "rows", envInt("BENCH_ROWS", c.Rows), "records to load and scan (BENCH_ROWS)")
 	fs.IntVar(&c.Runs, "runs", envInt("BENCH_RUNS", c.Runs), "runs per figure, median reported (BENCH_RUNS)")
 	fs.DurationVar(&c.PGBench, "pgbench-time", envDuration("BENCH_PGBENCH_TIME", c.PGBench), "duration of one pgbench run (BENCH_PGBENCH_TIME)")
 	fs.IntVar(&c.InQueries, "in-queries", envInt("BENCH_IN_QUERIES", c.InQueries), "IN-list queries per run (BENCH_IN_QUERIES)")
 	fs.IntVar(&c.SyncRows, "sync-rows", envInt("BENCH_SYNC_ROWS", c.SyncRows), "rows of the synced rules table (BENCH_SYNC_ROWS)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	if c.Rows < c.InKeys {
 		c.InKeys = c.Rows
 	}
 	if c.Rows < 1 || c.Runs < 1 || c.SyncRows < 1 || c.InQueries < 1 || c.PGBench < time.Second {
-		return c, errors.New("bench: rows, runs, sync-rows and in-queries must be positive, pgbench-time at least 1s")
+		err := errors.New("rows, runs, sync-rows and in-queries must be positive, pgbench-time at least 1s")
+		fmt.Fprintf(fs.Output(), "%v\n", err)
+		fs.Usage()
+		return c, errors.Mark(err, errUsage)
 	}
 	return c, nil
 }

@@ -1,59 +1,89 @@
-// Command ktfdw runs kt_fdw's end-to-end demo.
+// Command ktfdw is kt_fdw's command-line companion: the end-to-end demo,
+// reconcile (compare and repair a kt_fdw_sync'd table against KT) and the
+// benchmark. `make install` puts it in `pg_config --bindir`.
 //
-//	ktfdw demo    a throwaway Postgres and KT dev server, a rules table synced
-//	              into KT by a trigger through the foreign table, the result
-//	              read back from KT with the kt client
-//
-// The demo needs the extension installed into the local PostgreSQL
-// (`make install`); `make demo` does that first.
+// The demo and the benchmark need the extension installed into the
+// PostgreSQL whose pg_config is on PATH (`make install`); `make demo` does
+// that first.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/cockroachdb/errors"
+	"github.com/kt-fdw/kt_fdw/fdw"
+	"github.com/kt-fdw/kt_fdw/kt/ktscript"
 )
 
-const usage = `usage: ktfdw <command>
+const usage = `usage: ktfdw <command> [flags]
 
 commands:
-  demo   run the end-to-end demo (throwaway Postgres + KT dev server)
-  reconcile -source TABLE [-repair] ...
-         compare a kt_fdw_sync'd table with KT, fix with -repair (-h: flags)
+  demo        run the end-to-end demo (throwaway Postgres + KT dev server)
+  reconcile   compare a kt_fdw_sync'd table with KT; -repair fixes it
+              (exit status 0 in sync, 1 differences found, 2 error)
+  bench       measure kt_fdw against a throwaway Postgres and KT
+              (doc/performance.md)
+  version     print the version (also -version, --version)
+  help        print this help (also -h, --help)
+
+'ktfdw <command> -h' lists a command's flags.
 
 environment:
-  KT_TEST_ADDR=host:port   use this KT server instead of a dev server
-                           (the demo clears its database 0: never point it at
-                           a server holding data)
+  KT_TEST_ADDR=host:port   demo and bench: use this KT server instead of a
+                           dev server (they clear its databases 0 and 1:
+                           never point it at a server holding data)
 `
 
-func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// versionLine is what `ktfdw --version` prints: the release and the
+// kt_fdw.lua protocol its library speaks.
+func versionLine() string {
+	return fmt.Sprintf("ktfdw %s (kt_fdw.lua protocol %s)\n", fdw.Version, ktscript.Version)
+}
 
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a command line and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) < 1 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
 	var err error
-	switch os.Args[1] {
+	switch args[0] {
 	case "demo":
-		err = runDemo(ctx, os.Stdout)
+		if err = parseDemoFlags(args[1:], stderr); err == nil {
+			err = runDemo(ctx, stdout)
+		}
 	case "reconcile":
-		err = runReconcile(ctx, os.Stdout, os.Stderr, os.Args[2:])
+		return reconcileExit(runReconcile(ctx, stdout, stderr, args[1:]), stderr)
 	case "bench":
-		err = runBench(ctx, os.Stdout, os.Args[2:])
-	case "-h", "--help", "help":
-		fmt.Print(usage)
-		return
+		err = runBench(ctx, stdout, args[1:])
+	case "version", "-version", "--version":
+		fmt.Fprint(stdout, versionLine())
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "ktfdw: unknown command %q\n\n%s", os.Args[1], usage)
-		os.Exit(2)
+		fmt.Fprintf(stderr, "ktfdw: unknown command %q\n\n%s", args[0], usage)
+		return 2
 	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ktfdw %s: %v\n", os.Args[1], err)
-		os.Exit(1)
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
 	}
+	fmt.Fprintf(stderr, "ktfdw %s: %v\n", args[0], err)
+	return 1
 }

@@ -48,14 +48,29 @@ func parseReconcileFlags(args []string, stderr io.Writer) (reconcileOptions, err
 	fs.BoolVar(&o.repair, "repair", false, "fix the differences (through the foreign table, one transaction per batch)")
 	fs.IntVar(&o.batch, "batch", 1000, "rows per batch")
 	fs.IntVar(&o.list, "list", 20, "differences to list by key (the counts are always complete)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
 	if o.source == "" || fs.NArg() > 0 || o.batch < 1 || o.list < 0 {
 		fs.Usage()
-		return o, errors.New("reconcile: -source is required; -batch must be positive")
+		return o, errors.Mark(errors.New("-source is required; -batch must be positive, -list not negative"), errUsage)
 	}
 	return o, nil
+}
+
+// reconcileExit is reconcile's exit status, as diff(1)'s: 0 in sync (or
+// every difference repaired), 1 differences found and not repaired, 2 an
+// error (the comparison is incomplete).
+func reconcileExit(err error, stderr io.Writer) int {
+	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return 0
+	case errors.Is(err, errDrift):
+		fmt.Fprintf(stderr, "ktfdw reconcile: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "ktfdw reconcile: %v\n", err)
+	return 2
 }
 
 func runReconcile(ctx context.Context, stdout, stderr io.Writer, args []string) error {

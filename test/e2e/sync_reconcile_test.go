@@ -79,7 +79,7 @@ func TestReconcileNamedColumns(t *testing.T) {
 
 	// no trigger and no -target: a clear error, nothing done
 	bad := e.reconcile("-source", "flags")
-	assert.Equal(t, 1, bad.exit)
+	assert.Equal(t, 2, bad.exit, "an error is exit status 2, drift 1")
 	assert.Contains(t, bad.stderr, "flags has no kt_fdw_sync trigger: name the foreign table with -target")
 }
 
