@@ -38,7 +38,7 @@ endif
 endif
 GO_SOURCES := $(shell find pgext fdw kt -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: pg-config-check all deps install installcheck unit e2e test clean demo bench vet check-symbols soak
+.PHONY: pg-config-check all deps install installcheck unit e2e test clean demo bench vet check-symbols soak model
 
 all: $(MODULE)
 
@@ -105,6 +105,14 @@ e2e:
 SOAK_DURATION ?= 5m
 soak: install
 	$(GO) test ./test/soak -run Soak -count=1 -v -timeout 30m -soak-duration=$(SOAK_DURATION)
+
+# the randomized model test (test/e2e/model_test.go) with random seeds;
+# `make test` runs it with one fixed seed. KT_FDW_MODEL_SEED=n starts at n.
+MODEL_RUNS ?= 20
+MODEL_STEPS ?= 1000
+model: install
+	KT_FDW_MODEL_SEED=$${KT_FDW_MODEL_SEED:-random} KT_FDW_MODEL_RUNS=$(MODEL_RUNS) KT_FDW_MODEL_STEPS=$(MODEL_STEPS) \
+		KT_FDW_REQUIRE_INSTALLED=1 $(GO) test ./test/e2e -run '^TestModel$$' -count=1 -v -timeout 120m
 
 # the README's one test command
 test: deps install check-symbols unit installcheck e2e

@@ -429,6 +429,39 @@ func TestEmptyKeyReconcile(t *testing.T) {
 	assert.Equal(t, map[string]string{"": "", "empty": "", "x": "on"}, e.ktAll())
 }
 
+// kt_fdw_reconcile (the SQL function) too: the empty key is a key, an empty
+// value a record, a NULL value none.
+func TestEmptyKeyReconcileFunction(t *testing.T) {
+	e := newEnv(t)
+	e.exec("CREATE TABLE flags (name text PRIMARY KEY, state text)")
+	e.exec("CREATE TRIGGER flags_sync AFTER INSERT OR UPDATE OR DELETE ON flags FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync('kv', 'name', 'state')")
+	e.exec("INSERT INTO flags VALUES ('', ''), ('null', NULL), ('empty', ''), ('x', 'on')")
+	want := map[string]string{"": "", "empty": "", "x": "on"}
+	require.Equal(t, want, e.ktAll())
+	assert.Empty(t, e.pgPairs("SELECT kind, key FROM kt_fdw_reconcile('flags')"))
+
+	require.NoError(t, e.kt.Remove(ctx(t), "", []byte("")))
+	e.ktSet("null", "")
+	e.ktSet("x", "")
+	diffs := func(repair string) []string {
+		rows, err := e.conn.Query(ctx(t), "SELECT kind || ' ' || quote_literal(key) FROM kt_fdw_reconcile('flags', repair => "+repair+") ORDER BY 1")
+		require.NoError(t, err)
+		var out []string
+		for rows.Next() {
+			var s string
+			require.NoError(t, rows.Scan(&s))
+			out = append(out, s)
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	wantDiffs := []string{"differing 'x'", "extra 'null'", "missing ''"}
+	assert.Equal(t, wantDiffs, diffs("false"))
+	assert.Equal(t, wantDiffs, diffs("true"))
+	assert.Equal(t, want, e.ktAll(), "repaired at commit")
+	assert.Empty(t, diffs("false"))
+}
+
 // An empty value is a record: every read path returns it as ” (not NULL),
 // and a missing key returns no row.
 func TestEmptyValueIsNotMissing(t *testing.T) {
