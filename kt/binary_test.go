@@ -20,11 +20,14 @@ func TestBinaryBulk(t *testing.T) {
 	tree, err := c.DBIndex(ctx, kttest.Tree)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, tree)
-	idx, err := c.DBIndex(ctx, "2abc")
+	idx, err := c.DBIndex(ctx, "1abc")
 	require.NoError(t, err)
-	assert.EqualValues(t, 2, idx)
-	_, err = c.DBIndex(ctx, "nosuch")
-	assert.Error(t, err)
+	assert.EqualValues(t, 1, idx)
+	for _, bad := range []string{"nosuch", "99"} {
+		_, err = c.DBIndex(ctx, bad)
+		require.ErrorIs(t, err, ErrInvalid, bad)
+		assert.Contains(t, err.Error(), "no such database: "+bad)
+	}
 
 	later := time.Now().Unix() + 3600
 	recs := []BinRecord{
@@ -63,4 +66,40 @@ func TestBinaryBulk(t *testing.T) {
 	got, err = c.BinGetBulk(ctx, []BinRecord{{DB: tree, Key: b("k1")}, {DB: 0, Key: b("nr")}})
 	require.NoError(t, err)
 	assert.Empty(t, got)
+}
+
+// TestBinGet: the one-key binary get finds, misses, keeps binary keys and
+// values and the stored expiration, and shares connections with HTTP.
+func TestBinGet(t *testing.T) {
+	c, _ := newTestClient(t)
+	ctx := context.Background()
+	tree, err := c.DBIndex(ctx, kttest.Tree)
+	require.NoError(t, err)
+	later := time.Now().Unix() + 3600
+	require.NoError(t, c.Set(ctx, kttest.Tree, b("k\x00\xff"), b("v\t\n"), WithXT(-later)))
+	require.NoError(t, c.Set(ctx, kttest.Tree, b(""), b("")))
+
+	v, xt, found, err := c.BinGet(ctx, tree, b("k\x00\xff"))
+	require.NoError(t, err)
+	require.True(t, found)
+	assert.Equal(t, "v\t\n", string(v))
+	assert.Equal(t, later, xt)
+
+	v, xt, found, err = c.BinGet(ctx, tree, b(""))
+	require.NoError(t, err)
+	require.True(t, found, "the empty key")
+	assert.Empty(t, v)
+	assert.Equal(t, XTNeverStored, xt)
+
+	_, _, found, err = c.BinGet(ctx, tree, b("missing"))
+	require.NoError(t, err)
+	assert.False(t, found)
+	_, _, found, err = c.BinGet(ctx, 0, b("k\x00\xff"))
+	require.NoError(t, err)
+	assert.False(t, found, "another database")
+
+	require.NoError(t, c.Remove(ctx, kttest.Tree, b("")))
+	_, _, found, err = c.BinGet(ctx, tree, b(""))
+	require.NoError(t, err)
+	assert.False(t, found, "removed over HTTP, on the same pooled connection")
 }

@@ -11,11 +11,16 @@ import (
 // DBIndex resolves a DB selector to the index the binary protocol needs:
 // "" is 0, a selector starting with a digit is read like C atoi, a name is
 // looked up in the server report (db_<i> ... path=<p>; the name is the file
-// name after the last '/' without "#" tuning) and cached.
+// name after the last '/' without "#" tuning). An index other than 0 is
+// checked against the report's databases too, because the binary calls
+// skip a database the server lacks without a word, where HTTP would answer
+// "no such database". The report is read once per client (the databases
+// of a running ktserver are fixed); a selector it lacks asks again.
 func (c *Client) DBIndex(ctx context.Context, db string) (uint16, error) {
 	if db == "" {
 		return 0, nil
 	}
+	name := db
 	if db[0] >= '0' && db[0] <= '9' {
 		n := 0
 		for i := 0; i < len(db) && db[i] >= '0' && db[i] <= '9' && n <= 65535; i++ {
@@ -24,10 +29,13 @@ func (c *Client) DBIndex(ctx context.Context, db string) (uint16, error) {
 		if n > 65535 {
 			return 0, errors.Newf("kt: database index %q out of range", db)
 		}
-		return uint16(n), nil
+		if n == 0 {
+			return 0, nil
+		}
+		name = "#" + strconv.Itoa(n) // the key of an index in dbIndex
 	}
 	c.dbMu.Lock()
-	idx, ok := c.dbIndex[db]
+	idx, ok := c.dbIndex[name]
 	c.dbMu.Unlock()
 	if ok {
 		return idx, nil
@@ -36,7 +44,6 @@ func (c *Client) DBIndex(ctx context.Context, db string) (uint16, error) {
 	if err != nil {
 		return 0, err
 	}
-	found := false
 	c.dbMu.Lock()
 	defer c.dbMu.Unlock()
 	for k, v := range rep {
@@ -47,21 +54,20 @@ func (c *Client) DBIndex(ctx context.Context, db string) (uint16, error) {
 		if err != nil || i < 0 || i > 65535 {
 			continue
 		}
-		name := DBName(v)
-		if name == "" {
+		c.dbIndex["#"+strconv.Itoa(i)] = uint16(i)
+		dbName := DBName(v)
+		if dbName == "" || dbName[0] == '#' {
 			continue
 		}
-		if _, dup := c.dbIndex[name]; !dup || uint16(i) < c.dbIndex[name] {
-			c.dbIndex[name] = uint16(i)
-		}
-		if name == db {
-			found = true
+		if _, dup := c.dbIndex[dbName]; !dup || uint16(i) < c.dbIndex[dbName] {
+			c.dbIndex[dbName] = uint16(i)
 		}
 	}
-	if !found {
+	idx, ok = c.dbIndex[name]
+	if !ok {
 		return 0, &ServerError{Addr: c.cfg.Addr, Op: "report", Status: 400, Message: "no such database: " + db, sentinel: ErrInvalid}
 	}
-	return c.dbIndex[db], nil
+	return idx, nil
 }
 
 // DBName extracts the DB name from a report value

@@ -81,6 +81,40 @@ func TestHandoff(t *testing.T) {
 		assert.EqualValues(t, 2, dev.Requests()-before, "set_bulk once, set once")
 	})
 
+	t.Run("binary get resumed", func(t *testing.T) {
+		var h Handoff
+		defer h.Close()
+		require.NoError(t, c.Set(ctx, "", b("gk"), b("gv")))
+		stallOnce("bin_get_bulk")
+		before := dev.Requests()
+		_, _, _, err := c.BinGet(handoffCtx(&h, 20*time.Millisecond), 0, b("gk"))
+		require.ErrorIs(t, err, ErrHandedOff)
+		require.True(t, h.Pending())
+		v, _, found, err := c.BinGet(WithResume(ctx, &h), 0, b("gk"))
+		require.NoError(t, err)
+		assert.True(t, found)
+		assert.Equal(t, "gv", string(v))
+		assert.False(t, h.Pending())
+		assert.EqualValues(t, 1, dev.Requests()-before, "the request was sent once")
+	})
+
+	t.Run("binary play_script resumed", func(t *testing.T) {
+		var h Handoff
+		defer h.Close()
+		stallOnce("bin_play_script")
+		before := dev.Requests()
+		in := []KV{{Key: b("key"), Value: b("pk")}, {Key: b("value"), Value: b("pv")}}
+		_, err := c.BinPlayScript(handoffCtx(&h, 20*time.Millisecond), "put", in, false)
+		require.ErrorIs(t, err, ErrHandedOff)
+		out, err := c.BinPlayScript(WithResume(ctx, &h), "put", in, false)
+		require.NoError(t, err)
+		assert.Equal(t, []KV{{Key: b("ok"), Value: b("1")}}, out)
+		assert.EqualValues(t, 1, dev.Requests()-before, "the script ran once")
+		rec, err := c.Get(ctx, "", b("pk"))
+		require.NoError(t, err)
+		assert.Equal(t, "pv", string(rec.Value))
+	})
+
 	t.Run("a resume that fails drops the connection", func(t *testing.T) {
 		var h Handoff
 		defer h.Close()

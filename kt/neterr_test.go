@@ -220,6 +220,8 @@ func TestBinaryMalformedAndErrorReply(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.BinGetBulk(context.Background(), []BinRecord{{Key: b("k")}})
 	requireNetError(t, err, MalformedReply, "bin_get_bulk", addr)
+	_, _, _, err = c.BinGet(context.Background(), 0, b("k"))
+	requireNetError(t, err, MalformedReply, "bin_get_bulk", addr)
 
 	// 0xBF on a bulk call: a ServerError, and the connection is not reused
 	var accepts int
@@ -244,8 +246,22 @@ func TestBinaryMalformedAndErrorReply(t *testing.T) {
 		var se *ServerError
 		assert.True(t, errors.As(err, &se))
 	}
+	for range 2 {
+		_, _, _, err = c2.BinGet(context.Background(), 0, b("k"))
+		assert.True(t, errors.Is(err, ErrBinary), "%v", err)
+		var se *ServerError
+		require.True(t, errors.As(err, &se))
+		assert.Equal(t, "bin_get_bulk", se.Op)
+	}
 	mu.Lock()
-	assert.Equal(t, 2, accepts, "a binary bulk error closes the connection")
+	assert.Equal(t, 4, accepts, "a binary bulk or get error closes the connection")
+	mu.Unlock()
+	for range 2 {
+		_, err = c2.BinPlayScript(context.Background(), "p", nil, false)
+		assert.True(t, errors.Is(err, ErrBinary), "%v", err)
+	}
+	mu.Lock()
+	assert.Equal(t, 5, accepts, "a play_script error keeps the connection")
 	mu.Unlock()
 }
 

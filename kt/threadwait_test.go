@@ -43,6 +43,13 @@ func TestWithThreadWait(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "v", string(rec.Value))
 	assert.Positive(t, polls.Load(), "the reply was awaited in poll(2)")
+
+	before := polls.Load()
+	v, _, found, err := c.BinGet(WithThreadWait(ctx), 0, b("k"))
+	require.NoError(t, err)
+	assert.True(t, found)
+	assert.Equal(t, "v", string(v))
+	assert.Greater(t, polls.Load(), before, "the binary reply was awaited in poll(2) too")
 }
 
 func TestWithThreadWaitKeepsTheDeadline(t *testing.T) {

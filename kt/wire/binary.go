@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"io"
 	"math"
@@ -368,4 +369,73 @@ func (d *decoder) pairs(n uint32) []Pair {
 		}
 	}
 	return out
+}
+
+// ReadGetOneReply reads the reply of a get_bulk of the single key key: the
+// record's value (one buffer of exactly its size: no arena for a point
+// lookup) and stored xt, or found=false when the server found nothing. A
+// reply of more than one record, or of another key, is malformed.
+func ReadGetOneReply(r *bufio.Reader, key []byte) (value []byte, xt int64, found bool, err error) {
+	if err := readMagic(r, MagicGetBulk); err != nil {
+		return nil, 0, false, err
+	}
+	d := decoder{r: r}
+	switch n := d.u32(); {
+	case d.err != nil:
+		return nil, 0, false, d.done()
+	case n == 0:
+		return nil, 0, false, nil
+	case n > 1:
+		return nil, 0, false, errors.Wrapf(ErrMalformed, "get_bulk of one key answered %d records", n)
+	}
+	d.u16()
+	ksiz := d.size()
+	vsiz := d.size()
+	xt = d.i64()
+	if d.err == nil && ksiz != len(key) {
+		return nil, 0, false, errors.Wrapf(ErrMalformed, "get_bulk answered a key of %d bytes for one of %d", ksiz, len(key))
+	}
+	for rest := key; d.err == nil && len(rest) > 0; {
+		got, err := r.Peek(min(len(rest), r.Size()))
+		if err != nil {
+			d.err = err
+			break
+		}
+		if !bytes.Equal(got, rest[:len(got)]) {
+			return nil, 0, false, errors.Wrap(ErrMalformed, "get_bulk answered another key")
+		}
+		_, _ = r.Discard(len(got))
+		rest = rest[len(got):]
+	}
+	value = d.bytesExact(vsiz)
+	if err := d.done(); err != nil {
+		return nil, 0, false, err
+	}
+	return value, xt, true, nil
+}
+
+// bytesExact reads n bytes (n already checked) into a buffer of their own,
+// grown as data arrives.
+func (d *decoder) bytesExact(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n <= arenaChunk {
+		out := make([]byte, n)
+		if _, err := io.ReadFull(d.r, out); err != nil {
+			d.err = err
+			return nil
+		}
+		return out
+	}
+	return d.bytes(n) // large: grown as it arrives
+}
+
+// AppendGetOneRequest encodes a get_bulk of one key (KeysRequest without
+// the slice).
+func AppendGetOneRequest(dst []byte, db uint16, key []byte) []byte {
+	dst = appendHeader(dst, MagicGetBulk, 0, 1)
+	dst = binary.BigEndian.AppendUint16(dst, db)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(key)))
+	return append(dst, key...)
 }

@@ -93,6 +93,7 @@ func binarySeeds(f *testing.F) {
 	f.Add((&KeysRequest{Magic: MagicRemoveBulk, Flags: FlagNoReply, Keys: golden090Records()}).Append(nil))
 	f.Add((&PlayScriptRequest{Name: []byte("echo"), Pairs: pairsOf("a", "1", "", "")}).Append(nil))
 	f.Add(AppendGetBulkReply(nil, golden090Records()))
+	f.Add(AppendGetBulkReply(nil, golden090Records()[:1]))
 	f.Add(AppendPlayScriptReply(nil, pairsOf("a", "1")))
 	f.Add(AppendCountReply(nil, MagicSetBulk, 3))
 	f.Add([]byte{MagicError})
@@ -125,6 +126,14 @@ func FuzzReadReplies(f *testing.F) {
 		if pairs, err := ReadPlayScriptReply(reader(data)); err == nil {
 			again := AppendPlayScriptReply(nil, pairs)
 			require.Equal(t, data[:len(again)], again)
+		}
+		if v, xt, found, err := ReadGetOneReply(reader(data), []byte("bk1")); err == nil && found {
+			recs, err := ReadGetBulkReply(reader(data), nil)
+			require.NoError(t, err, "the general decoder reads what the one-key decoder read")
+			require.Len(t, recs, 1)
+			require.Equal(t, "bk1", string(recs[0].Key))
+			require.Equal(t, string(recs[0].Value), string(v))
+			require.Equal(t, recs[0].XT, xt)
 		}
 		for _, magic := range []byte{MagicSetBulk, MagicRemoveBulk} {
 			if n, err := ReadCountReply(reader(data), magic); err == nil {
