@@ -4,10 +4,10 @@ kt_fdw.lua: play_script procedures of kt_fdw for Kyoto Tycoon.
 Start the server with it:   ktserver -scr /path/to/kt_fdw.lua ...
 (SIGUSR1, or SIGHUP when daemonised, reloads it.)  Lua 5.1.
 
-Procedures (wire contract: package kt/ktscript, protocol version 2; names
+Procedures (wire contract: package kt/ktscript, protocol version 3; names
 are alphanumeric because HTTP play_script accepts only [A-Za-z0-9]+):
 
-  ktfdwversion  -> version=2, impl=lua, procs="ktfdwapply ktfdwversion"
+  ktfdwversion  -> version=3, impl=lua, procs="ktfdwapply ktfdwversion"
 
   ktfdwapply    inputs: db=<DB expression> (optional; "" = DB 0, a leading
                  digit = index, else the DB name), then one pair per record:
@@ -20,12 +20,22 @@ are alphanumeric because HTTP play_script accepts only [A-Za-z0-9]+):
                    "A"..key = ""      precondition: key is absent (an expired
                                       record counts as absent)
                  outputs (always a SUCCESS reply: KT drops the outputs of a
-                 failing procedure):
+                 failing procedure, and its binary protocol answers a
+                 failure with one byte and no message):
                    status=ok, set=N, removed=N, tran=1|0
                    status=conflict, conflicts=N, tran=1|0 and per failed
                      precondition "C"..key = "A" (absent) or "V"..value;
                      NOTHING was written
-                   status=error, error=message; nothing was written
+                   status=error, error=message, written=0|maybe: 0 =
+                     nothing was written; maybe = the failure came during
+                     or after the write pass, so some writes may be in KT
+                     (protocol 3)
+
+Every Lua error inside a procedure (protocol 3) is caught and answered as
+status=error with its text, so a client on the binary protocol, where KT
+reports a failed procedure as the bare byte 0xBF, loses no diagnostic: a
+0xBF from these procedures means KT itself refused the call (no -scr, the
+procedure missing after a reload), which HTTP play_script then names.
 
 Atomicity: what this relies on (read in Kyoto Cabinet 1.2.x / Kyoto Tycoon
 0.9.x sources, kcdb.h and the DB classes, kttimeddb.h, ktscrext.cc):
@@ -76,13 +86,14 @@ Points 1 and 2 are also checked against the Kyoto Cabinet library itself,
 for every DB type, by test/lua/kc_accept_bulk.cc (go test ./kt/ktscript).
 
 Limits: an I/O error in the middle of the write pass (accept_bulk returning
-false) can leave part of the writes done; that is reported as status=error.
+false) can leave part of the writes done; that is reported as status=error
+with written=maybe.
 A prototype DB ("-"/"+", kcprotodb.h) does not lock at all; use a real type.
 ]]
 
 local kt = __kyototycoon__
 
-local PROTOCOL_VERSION = "2"
+local PROTOCOL_VERSION = "3"
 local PROCS = "ktfdwapply ktfdwversion"
 -- relative expiration far past TimedDB's XTMAX: stored as "never expires"
 local NEVER = 2 ^ 52
@@ -212,25 +223,52 @@ local function new_visitor(req, list, ncheck)
   return visitor, st
 end
 
-function ktfdwversion(inmap, outmap)
-  outmap.version = PROTOCOL_VERSION
-  outmap.impl = "lua"
-  outmap.procs = PROCS
+-- fail makes outmap an error reply: only status, error and written.
+local function fail(outmap, why, written)
+  for k in pairs(outmap) do
+    outmap[k] = nil
+  end
+  outmap.status = "error"
+  outmap.error = why
+  outmap.written = written and "maybe" or "0"
   return kt.RVSUCCESS
 end
 
-function ktfdwapply(inmap, outmap)
+-- wrote tells whether the visitor of an apply returned any write.
+local function wrote(st)
+  return st ~= nil and st.set + st.removed > 0
+end
+
+-- guarded wraps a procedure so that a Lua error in it becomes an error
+-- reply with the error's text instead of a failed call (see the header).
+-- progress.st is the apply's visitor state once it exists.
+local function guarded(name, body)
+  return function(inmap, outmap)
+    local progress = {}
+    local ok, err = pcall(body, inmap, outmap, progress)
+    if ok then
+      return kt.RVSUCCESS
+    end
+    local why = name .. " raised: " .. tostring(err)
+    pcall(kt.log, "error", why)
+    return fail(outmap, why, wrote(progress.st))
+  end
+end
+
+local function version(inmap, outmap)
+  outmap.version = PROTOCOL_VERSION
+  outmap.impl = "lua"
+  outmap.procs = PROCS
+end
+
+local function apply(inmap, outmap, progress)
   local req, err = parse(inmap)
   if not req then
-    outmap.status = "error"
-    outmap.error = err
-    return kt.RVSUCCESS
+    return fail(outmap, err, false)
   end
   local db = resolve_db(req.db)
   if not db then
-    outmap.status = "error"
-    outmap.error = "no such database: " .. tostring(req.db)
-    return kt.RVSUCCESS
+    return fail(outmap, "no such database: " .. tostring(req.db), false)
   end
   -- Every key is listed twice (check pass, write pass: see the header);
   -- without checks there is nothing to check, so once: the write pass
@@ -245,6 +283,7 @@ function ktfdwapply(inmap, outmap)
     list[ncheck + i] = keys[i]
   end
   local visitor, st = new_visitor(req, list, ncheck)
+  progress.st = st
 
   local tran = false
   local called, accepted = true, true
@@ -268,9 +307,7 @@ function ktfdwapply(inmap, outmap)
       why = string.format("accept_bulk visited records out of order (%d visits for %d keys)", st.pos, n)
     end
     kt.log("error", "ktfdwapply: " .. why)
-    outmap.status = "error"
-    outmap.error = why
-    return kt.RVSUCCESS
+    return fail(outmap, why, wrote(st))
   end
 
   outmap.tran = tran and "1" or "0"
@@ -280,10 +317,12 @@ function ktfdwapply(inmap, outmap)
     for key, state in pairs(st.conflicts) do
       outmap["C" .. key] = state
     end
-    return kt.RVSUCCESS
+    return
   end
   outmap.status = "ok"
   outmap.set = tostring(st.set)
   outmap.removed = tostring(st.removed)
-  return kt.RVSUCCESS
 end
+
+ktfdwversion = guarded("ktfdwversion", version)
+ktfdwapply = guarded("ktfdwapply", apply)

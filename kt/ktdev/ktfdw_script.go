@@ -1,6 +1,8 @@
 package ktdev
 
 import (
+	"fmt"
+
 	"github.com/kt-fdw/kt_fdw/kt/ktscript"
 )
 
@@ -27,8 +29,24 @@ func (s *Server) RegisterKTFDWScripts() {
 
 // ktfdwApply checks every precondition and makes every write under the
 // database's lock, so other clients see all of the batch or none; a failed
-// precondition writes nothing.
-func (s *Server) ktfdwApply(in map[string][]byte) (map[string][]byte, ScriptResult) {
+// precondition writes nothing. Like the Lua script (protocol 3), a failure
+// inside the procedure (here a panic) is answered as status=error with its
+// text, written=maybe once a write was made, never as a failed call.
+func (s *Server) ktfdwApply(in map[string][]byte) (out map[string][]byte, rv ScriptResult) {
+	var rep ktscript.Reply
+	defer func() {
+		if p := recover(); p != nil {
+			s.logf("ktdev: %s raised: %v", ktscript.ProcApply, p)
+			fail := ktscript.Reply{Status: ktscript.StatusError, Error: fmt.Sprintf("%s raised: %v", ktscript.ProcApply, p),
+				MaybeWritten: rep.Set+rep.Removed > 0}
+			out, rv = fail.Map(), ScriptSuccess
+		}
+	}()
+	return s.ktfdwApplyTo(in, &rep)
+}
+
+// ktfdwApplyTo is ktfdwApply's work; rep counts the writes made so far.
+func (s *Server) ktfdwApplyTo(in map[string][]byte, rep *ktscript.Reply) (map[string][]byte, ScriptResult) {
 	req, err := ktscript.DecodeRequest(in)
 	if err != nil {
 		rep := ktscript.Reply{Status: ktscript.StatusError, Error: err.Error()}
@@ -40,7 +58,7 @@ func (s *Server) ktfdwApply(in map[string][]byte) (map[string][]byte, ScriptResu
 		return rep.Map(), ScriptSuccess
 	}
 	// like the Lua script: a request with records runs in a KT transaction
-	rep := ktscript.Reply{Status: ktscript.StatusOK, Tran: len(req.Writes)+len(req.Checks) > 0}
+	*rep = ktscript.Reply{Status: ktscript.StatusOK, Tran: len(req.Writes)+len(req.Checks) > 0}
 	_ = db.Update(func(tx *Tx) error {
 		for _, c := range req.Checks {
 			value, _, ok := tx.Get(string(c.Key))
@@ -56,6 +74,9 @@ func (s *Server) ktfdwApply(in map[string][]byte) (map[string][]byte, ScriptResu
 			return nil
 		}
 		for _, w := range req.Writes {
+			if n := s.ktfdwPanicAt.Load(); n > 0 && int64(rep.Set+rep.Removed) >= n-1 {
+				panic(fmt.Sprintf("injected failure before write %d", n))
+			}
 			if w.Remove {
 				if tx.Remove(string(w.Key)) == nil {
 					rep.Removed++

@@ -55,3 +55,29 @@ func TestKTFDWApply(t *testing.T) {
 	assert.Equal(t, ktscript.StatusError, rep.Status)
 	assert.Contains(t, rep.Error, "no such database")
 }
+
+// TestKTFDWApplyFailureIsAReply: a failure inside the native procedure is
+// answered like the Lua script's (status=error with the text, written=0
+// before any write, maybe after one), never as a failed call, which the
+// binary protocol would report as a bare 0xBF.
+func TestKTFDWApplyFailureIsAReply(t *testing.T) {
+	srv := NewTestServer(t, WithKTFDWScripts())
+	db := srv.DB("0")
+	req := ktscript.Request{Writes: []ktscript.Write{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("b"), Value: []byte("2")}}}
+	for _, tt := range []struct {
+		at      int64
+		written bool
+	}{{1, false}, {2, true}} {
+		srv.ktfdwPanicAt.Store(tt.at)
+		out, rv := srv.runScript(ktscript.ProcApply, req.Map())
+		require.Equal(t, ScriptSuccess, rv)
+		rep, err := ktscript.DecodeReplyMap(out)
+		require.NoError(t, err)
+		assert.Equal(t, ktscript.StatusError, rep.Status)
+		assert.Contains(t, rep.Error, "ktfdwapply raised: injected failure")
+		assert.Equal(t, tt.written, rep.MaybeWritten, "panic before write %d", tt.at)
+		_, _, ok := db.get("a")
+		assert.Equal(t, tt.written, ok)
+	}
+	srv.ktfdwPanicAt.Store(0)
+}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/errors"
@@ -26,6 +27,9 @@ type Server struct {
 	conds    *condMap
 	faults   *faultState
 	counters counters
+	// ktfdwPanicAt > 0 makes the native ktfdwapply panic before its n-th
+	// write (tests of the failure replies)
+	ktfdwPanicAt atomic.Int64
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}

@@ -214,6 +214,7 @@ func TestApplyCases(t *testing.T) {
 					if tc.Want.Status == ktscript.StatusError {
 						assert.Equal(t, ktscript.StatusError, rep.Status)
 						assert.Contains(t, rep.Error, tc.Want.ErrorContains)
+						assert.False(t, rep.MaybeWritten, "the shared error cases fail before writing")
 						require.Error(t, rep.Err())
 					} else {
 						assert.Equal(t, tc.wantReply(t), rep)

@@ -1,6 +1,7 @@
 package ktscript
 
 import (
+	"github.com/cockroachdb/errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -78,9 +79,10 @@ func TestReplyRoundTrip(t *testing.T) {
 			{Key: []byte("c"), Exists: true, Value: []byte("now")},
 		}},
 		{Status: StatusError, Error: "no such database: 9"},
+		{Status: StatusError, Error: "accept_bulk failed: disk", MaybeWritten: true},
 	}
 	for _, rep := range tests {
-		t.Run(rep.Status, func(t *testing.T) {
+		t.Run(rep.Status+rep.Error, func(t *testing.T) {
 			got, err := DecodeReplyMap(rep.Map())
 			require.NoError(t, err)
 			assert.Equal(t, rep, got)
@@ -100,6 +102,7 @@ func TestDecodeReplyErrors(t *testing.T) {
 		{"unknown field", map[string]string{"status": "ok", "extra": "1"}, "unknown output"},
 		{"bad conflict state", map[string]string{"status": "conflict", "conflicts": "1", "Ca": "Q"}, "bad conflict state"},
 		{"conflict count mismatch", map[string]string{"status": "conflict", "conflicts": "2", "Ca": "A"}, "says 2"},
+		{"bad written", map[string]string{"status": "error", "error": "x", "written": "1"}, "bad output written"},
 		{"conflict without keys", map[string]string{"status": "conflict", "conflicts": "0"}, "names 0 keys"},
 	}
 	for _, tt := range tests {
@@ -129,13 +132,22 @@ func TestReplyErr(t *testing.T) {
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, ErrConflict)
 	assert.Contains(t, err.Error(), "no such database: 9")
+	assert.False(t, errors.Is(err, ErrMaybeWritten))
+
+	err = (&Reply{Status: StatusError, Error: "accept_bulk failed: disk", MaybeWritten: true}).Err()
+	require.True(t, errors.Is(err, ErrMaybeWritten))
+	assert.Contains(t, err.Error(), "may have been applied")
+	assert.Contains(t, err.Error(), "accept_bulk failed: disk")
 }
 
 func TestDecodeVersion(t *testing.T) {
-	v, err := DecodeVersion(map[string][]byte{"version": []byte("2"), "impl": []byte("lua"), "procs": []byte("ktfdwapply ktfdwversion")})
+	v, err := DecodeVersionPairs([]wire.Pair{{Key: []byte("impl"), Value: []byte("lua")}, {Key: []byte("procs"), Value: []byte("ktfdwapply ktfdwversion")}, {Key: []byte("version"), Value: []byte("3")}})
 	require.NoError(t, err)
 	assert.True(t, v.Compatible())
 	assert.Equal(t, "lua", v.Impl)
+	v, err = DecodeVersion(map[string][]byte{"version": []byte("2")})
+	require.NoError(t, err)
+	assert.False(t, v.Compatible(), "protocol 2 scripts do not answer every failure")
 	v, err = DecodeVersion(map[string][]byte{"version": []byte("1")})
 	require.NoError(t, err)
 	assert.False(t, v.Compatible())

@@ -5,11 +5,12 @@
 // caller sends them with kt.Client.BinPlayScript (binary protocol, keys
 // verbatim) or kt.Client.PlayScript (HTTP, the client adds the '_' prefix).
 //
-// Procedures (protocol Version 2; version 2 added 'X'). Their names are alphanumeric because
-// HTTP play_script accepts only [A-Za-z0-9]+ names:
+// Procedures (protocol Version 3; version 2 added 'X', version 3 made every
+// failure a reply). Their names are alphanumeric because HTTP play_script
+// accepts only [A-Za-z0-9]+ names:
 //
 //	ktfdwversion  in: nothing
-//	              out: version=2, impl=lua|ktdev, procs="ktfdwapply ktfdwversion"
+//	              out: version=3, impl=lua|ktdev, procs="ktfdwapply ktfdwversion"
 //
 //	ktfdwapply    in: db=<DB expression: "" = DB 0, leading digit = index,
 //	                  else name> (optional)
@@ -28,11 +29,20 @@
 //	                                    failed precondition 'C'+key -> "A"
 //	                                    (absent now) or "V"+current value;
 //	                                    tran=1|0
-//	                   status=error     nothing written (bad input or unknown
-//	                                    DB); error=<message>
+//	                   status=error     error=<message>, written=0 (nothing
+//	                                    written: bad input, unknown DB, a
+//	                                    failure before the write pass) or
+//	                                    written=maybe (the failure came
+//	                                    during or after the write pass)
 //
 // Every reply is a SUCCESS reply of play_script: KT discards the output of a
-// failing procedure, so conflicts and errors travel in the status field.
+// failing procedure, and its binary protocol reports a failed procedure as
+// the bare byte 0xBF, so conflicts and errors travel in the status field.
+// Since version 3 this holds for runtime errors too (a Lua error, a native
+// procedure's panic): the procedure catches them and answers status=error
+// with their text. A 0xBF from these procedures therefore means KT refused
+// the call itself (no scripting, no such procedure); HTTP play_script tells
+// which (501 and its message).
 // A key may carry one write (S or R) and one precondition (V or A); keys
 // and values are binary-safe and may be empty. The apply is atomic with
 // respect to other clients of the same database: all preconditions are
@@ -44,7 +54,7 @@ package ktscript
 const (
 	ProcVersion = "ktfdwversion"
 	ProcApply   = "ktfdwapply"
-	Version     = "2"
+	Version     = "3"
 )
 
 // Input key tags of ktfdwapply (the first byte of an input key).
@@ -67,9 +77,16 @@ const (
 	FieldConflicts = "conflicts"
 	FieldError     = "error"
 	FieldTran      = "tran"
+	FieldWritten   = "written"
 	FieldVersion   = "version"
 	FieldImpl      = "impl"
 	FieldProcs     = "procs"
+)
+
+// Values of FieldWritten in an error reply.
+const (
+	WrittenNone  = "0"
+	WrittenMaybe = "maybe"
 )
 
 // Reply statuses.

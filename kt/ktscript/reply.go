@@ -27,7 +27,14 @@ type Reply struct {
 	Tran      bool
 	Conflicts []Conflict // sorted by key
 	Error     string
+	// MaybeWritten (status error): the failure came during or after the
+	// write pass, so KT may hold some of the request's writes.
+	MaybeWritten bool
 }
+
+// ErrMaybeWritten marks the error of an apply that failed after it may
+// have written some of its records.
+var ErrMaybeWritten = errors.New("apply failed after it may have written")
 
 // ErrConflict is the sentinel of *ConflictError.
 var ErrConflict = errors.New("apply precondition failed")
@@ -63,6 +70,9 @@ func (r *Reply) Err() error {
 	case StatusConflict:
 		return &ConflictError{Conflicts: r.Conflicts}
 	case StatusError:
+		if r.MaybeWritten {
+			return errors.Mark(errors.Newf("%s failed during its writes (some of them may have been applied): %s", ProcApply, r.Error), ErrMaybeWritten)
+		}
 		return errors.Newf("%s refused the apply: %s", ProcApply, r.Error)
 	}
 	return errors.Newf("%s answered unknown status %q", ProcApply, r.Status)
@@ -101,6 +111,14 @@ func DecodeReply(pairs []wire.Pair) (Reply, error) {
 			r.Tran = string(p.Value) == "1"
 		case FieldError:
 			r.Error = string(p.Value)
+		case FieldWritten:
+			switch string(p.Value) {
+			case WrittenNone:
+			case WrittenMaybe:
+				r.MaybeWritten = true
+			default:
+				return Reply{}, errors.Newf("%s: bad output written=%q", ProcApply, p.Value)
+			}
 		default:
 			return Reply{}, errors.Newf("%s: unknown output %q", ProcApply, k)
 		}
@@ -152,6 +170,10 @@ func (r *Reply) Map() map[string][]byte {
 		}
 	case StatusError:
 		out[FieldError] = []byte(r.Error)
+		out[FieldWritten] = []byte(WrittenNone)
+		if r.MaybeWritten {
+			out[FieldWritten] = []byte(WrittenMaybe)
+		}
 	}
 	return out
 }
@@ -168,6 +190,12 @@ type VersionInfo struct {
 	Version string
 	Impl    string
 	Procs   string
+}
+
+// DecodeVersionPairs parses ktfdwversion's output as binary play_script
+// returns it.
+func DecodeVersionPairs(pairs []wire.Pair) (VersionInfo, error) {
+	return DecodeVersion(PairsMap(pairs))
 }
 
 // DecodeVersion parses ktfdwversion's output (map form).

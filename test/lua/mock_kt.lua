@@ -76,6 +76,7 @@ function M.new(opts)
       if type(keys) ~= "table" then error("accept_bulk: invalid arguments") end
       if db.fail_accept then return false end
       for i = 1, #keys do
+        if db.fail_after and i > db.fail_after then return false end -- an I/O error mid-call
         local key = keys[i]
         db.visits[#db.visits + 1] = key
         local r = live(key)

@@ -115,6 +115,7 @@ local function run_case(c)
       return "error " .. show(tostring(out.error)) .. " lacks " .. show(w.error_contains)
     end
     want.error = out.error
+    want.written = "0" -- the shared error cases fail before writing
   end
   local err = same_map(out, want)
   if err then return "reply: " .. err end
@@ -144,7 +145,7 @@ local checks = {}
 checks["version"] = function()
   local kt = load()
   local rv, out = call(ktfdwversion, {})
-  if rv ~= 0 or out.version ~= "2" or out.impl ~= "lua" then
+  if rv ~= 0 or out.version ~= "3" or out.impl ~= "lua" then
     return "got " .. tostring(out.version) .. "/" .. tostring(out.impl)
   end
   if not (out.procs or ""):find("ktfdwapply", 1, true) then return "procs lacks ktfdwapply" end
@@ -221,6 +222,7 @@ checks["accept_bulk failure: error, transaction committed, not aborted"] = funct
   if out.status ~= "error" or not out.error:find("accept_bulk failed", 1, true) then
     return "status " .. tostring(out.status) .. " " .. tostring(out.error)
   end
+  if out.written ~= "0" then return "written " .. tostring(out.written) .. ", want 0" end
   if kt.db.in_tran or kt.db.aborts ~= 0 or kt.db.commits ~= 1 then return "transaction state wrong" end
 end
 
@@ -271,6 +273,49 @@ checks["DB names and indexes resolve"] = function()
   if out.status ~= "ok" or kt.dbs.hash:get("a") ~= "1" then return "by index: " .. tostring(out.status) end
   _, out = call(ktfdwapply, { db = "", Sa = "1" })
   if out.status ~= "ok" or kt.dbs.stash:get("a") ~= "1" then return "default: " .. tostring(out.status) end
+end
+
+checks["accept_bulk failing in the write pass: error, written=maybe"] = function()
+  local kt = load()
+  kt.db.fail_after = 3 -- check pass of a and b, then the write of a
+  local rv, out = call(ktfdwapply, { Sa = "1", Sb = "2", Aa = "", Ab = "" })
+  if rv ~= kt.RVSUCCESS then return "return value " .. tostring(rv) end
+  if out.status ~= "error" or not out.error:find("accept_bulk failed", 1, true) then
+    return "status " .. tostring(out.status) .. " " .. tostring(out.error)
+  end
+  if out.written ~= "maybe" then return "written " .. tostring(out.written) .. ", want maybe" end
+  if kt.db:get("a") ~= "1" then return "the mock did not write a: the check proves nothing" end
+end
+
+checks["a Lua error before the writes: error reply with its text, written=0"] = function()
+  local kt = load()
+  kt.db.begin_transaction = function() error("disk on fire") end
+  local rv, out = call(ktfdwapply, { Sa = "1" })
+  if rv ~= kt.RVSUCCESS then return "return value " .. tostring(rv) .. ": the binary protocol would say only 0xBF" end
+  if out.status ~= "error" or not (out.error or ""):find("disk on fire", 1, true) then
+    return "status " .. tostring(out.status) .. " " .. tostring(out.error)
+  end
+  if not out.error:find("ktfdwapply", 1, true) then return "error does not name the procedure: " .. out.error end
+  if out.written ~= "0" then return "written " .. tostring(out.written) end
+  local err = same_map(out, { status = "error", error = out.error, written = "0" })
+  if err then return err end
+  if kt.db:get("a") then return "written" end
+end
+
+checks["a Lua error after the writes: error reply, written=maybe"] = function()
+  local kt = load()
+  local real = kt.db.end_transaction
+  kt.db.end_transaction = function(self, commit)
+    real(self, commit)
+    error("sync failed")
+  end
+  local rv, out = call(ktfdwapply, { Sa = "1", Rb = "" })
+  if rv ~= kt.RVSUCCESS then return "return value " .. tostring(rv) end
+  if out.status ~= "error" or not (out.error or ""):find("sync failed", 1, true) then
+    return "status " .. tostring(out.status) .. " " .. tostring(out.error)
+  end
+  if out.written ~= "maybe" then return "written " .. tostring(out.written) end
+  if out.set or out.tran then return "outputs of the failed apply left in the reply" end
 end
 
 local names = {}
