@@ -5,6 +5,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // Analyze is ANALYZE of a foreign table in progress. It reads KT's record
@@ -22,7 +24,7 @@ import (
 // It samples what KT holds, not the writes buffered in the transaction.
 type Analyze struct {
 	op    *Op
-	rows  []Record
+	rows  []fdwtype.Record
 	total int64
 }
 
@@ -31,24 +33,24 @@ type Analyze struct {
 var analyzeStreamFrom int64 = 100000
 
 // StartAnalyze starts sampling at most targrows rows of t.
-func StartAnalyze(be *Backend, t Table, targrows int) (*Analyze, *Status) {
+func StartAnalyze(be *Backend, t fdwtype.Table, targrows int) (*Analyze, *fdwtype.Status) {
 	r, st := be.remote(t.Server)
 	if st != nil {
 		return nil, st
 	}
 	a := &Analyze{}
 	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	a.op = startOp(func(ctx context.Context) *Status {
+	a.op = startOp(func(ctx context.Context) *fdwtype.Status {
 		return a.run(ctx, t, r, targrows, rng)
 	})
 	return a, nil
 }
 
-func (a *Analyze) run(ctx context.Context, t Table, r Remote, targrows int, rng *rand.Rand) *Status {
+func (a *Analyze) run(ctx context.Context, t fdwtype.Table, r Remote, targrows int, rng *rand.Rand) *fdwtype.Status {
 	if len(t.Prefix) > 0 {
 		return a.samplePrefix(ctx, t, r, targrows, rng)
 	}
-	if st := call(ctx, t.opContext("status"), func(ctx context.Context) error {
+	if st := call(ctx, opContext(t, "status"), func(ctx context.Context) error {
 		var err error
 		a.total, err = r.Count(ctx, t.DB)
 		return err
@@ -64,9 +66,9 @@ func (a *Analyze) run(ctx context.Context, t Table, r Remote, targrows int, rng 
 // samplePrefix samples a table with the prefix option: its records are the
 // KT keys under the prefix, so their number is the row count (KT's status
 // counts the whole database), and the rows' keys lose the prefix.
-func (a *Analyze) samplePrefix(ctx context.Context, t Table, r Remote, targrows int, rng *rand.Rand) *Status {
+func (a *Analyze) samplePrefix(ctx context.Context, t fdwtype.Table, r Remote, targrows int, rng *rand.Rand) *fdwtype.Status {
 	var keys [][]byte
-	if st := call(ctx, t.opContext("match_prefix"), func(ctx context.Context) error {
+	if st := call(ctx, opContext(t, "match_prefix"), func(ctx context.Context) error {
 		var err error
 		keys, err = prefixKeys(ctx, r, t.DB, t.Prefix)
 		return err
@@ -78,7 +80,7 @@ func (a *Analyze) samplePrefix(ctx context.Context, t Table, r Remote, targrows 
 		return st
 	}
 	for i := range a.rows {
-		a.rows[i].Key = t.localKey(a.rows[i].Key)
+		a.rows[i].Key = t.LocalKey(a.rows[i].Key)
 	}
 	return nil
 }
@@ -99,9 +101,9 @@ func prefixKeys(ctx context.Context, r Remote, db string, prefix []byte) ([][]by
 }
 
 // sampleKeys samples the key list, then fetches the sampled records.
-func (a *Analyze) sampleKeys(ctx context.Context, t Table, r Remote, targrows int, rng *rand.Rand) *Status {
+func (a *Analyze) sampleKeys(ctx context.Context, t fdwtype.Table, r Remote, targrows int, rng *rand.Rand) *fdwtype.Status {
 	var keys [][]byte
-	if st := call(ctx, t.opContext("match_prefix"), func(ctx context.Context) error {
+	if st := call(ctx, opContext(t, "match_prefix"), func(ctx context.Context) error {
 		var err error
 		keys, err = r.AllKeys(ctx, t.DB)
 		return err
@@ -112,11 +114,11 @@ func (a *Analyze) sampleKeys(ctx context.Context, t Table, r Remote, targrows in
 }
 
 // fetchSample reads the records of the sampled keys.
-func (a *Analyze) fetchSample(ctx context.Context, t Table, r Remote, sample [][]byte) *Status {
+func (a *Analyze) fetchSample(ctx context.Context, t fdwtype.Table, r Remote, sample [][]byte) *fdwtype.Status {
 	for i := 0; i < len(sample); i += ScanBatch {
 		chunk := sample[i:min(i+ScanBatch, len(sample))]
-		var recs []Record
-		if st := call(ctx, t.opContext("get_bulk"), func(ctx context.Context) error {
+		var recs []fdwtype.Record
+		if st := call(ctx, opContext(t, "get_bulk"), func(ctx context.Context) error {
 			var err error
 			recs, err = r.GetBulk(ctx, t.DB, chunk)
 			return err
@@ -129,9 +131,9 @@ func (a *Analyze) fetchSample(ctx context.Context, t Table, r Remote, sample [][
 }
 
 // sampleCursor samples the records of a cursor walk.
-func (a *Analyze) sampleCursor(ctx context.Context, t Table, sr ScanRemote, targrows int, rng *rand.Rand) *Status {
+func (a *Analyze) sampleCursor(ctx context.Context, t fdwtype.Table, sr ScanRemote, targrows int, rng *rand.Rand) *fdwtype.Status {
 	var cur RecordCursor
-	if st := call(ctx, t.opContext("cur_jump"), func(ctx context.Context) error {
+	if st := call(ctx, opContext(t, "cur_jump"), func(ctx context.Context) error {
 		var err error
 		cur, err = sr.CursorFrom(ctx, t.DB, nil)
 		return err
@@ -139,10 +141,10 @@ func (a *Analyze) sampleCursor(ctx context.Context, t Table, sr ScanRemote, targ
 		return st
 	}
 	defer cur.Close()
-	res := newReservoir[Record](targrows, rng)
+	res := newReservoir[fdwtype.Record](targrows, rng)
 	for {
-		var recs []Record
-		if st := call(ctx, t.opContext("cur_get"), func(ctx context.Context) error {
+		var recs []fdwtype.Record
+		if st := call(ctx, opContext(t, "cur_get"), func(ctx context.Context) error {
 			var err error
 			recs, err = cur.Next(ctx, ScanBatch)
 			return err
@@ -152,7 +154,7 @@ func (a *Analyze) sampleCursor(ctx context.Context, t Table, sr ScanRemote, targ
 		for _, rec := range recs {
 			if slot := res.slot(); slot >= 0 {
 				// copy: the batch's buffers are not kept
-				res.items[slot] = Record{Key: bytes.Clone(rec.Key), Value: bytes.Clone(rec.Value)}
+				res.items[slot] = fdwtype.Record{Key: bytes.Clone(rec.Key), Value: bytes.Clone(rec.Value)}
 			}
 		}
 		if len(recs) < ScanBatch {
@@ -207,10 +209,10 @@ func Reservoir[T any](in []T, n int, rng *rand.Rand) []T {
 }
 
 // Wait polls the sampling for at most d.
-func (a *Analyze) Wait(d time.Duration) (finished bool, st *Status) { return a.op.Wait(d) }
+func (a *Analyze) Wait(d time.Duration) (finished bool, st *fdwtype.Status) { return a.op.Wait(d) }
 
 // Rows is the sample once Wait finished without error.
-func (a *Analyze) Rows() []Record { return a.rows }
+func (a *Analyze) Rows() []fdwtype.Record { return a.rows }
 
 // TotalRows is the record count KT reported, at least the sample's size.
 func (a *Analyze) TotalRows() int64 { return max(a.total, int64(len(a.rows))) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 	"github.com/kt-fdw/kt_fdw/kt/ktscript"
 	"github.com/kt-fdw/kt_fdw/kt/wire"
@@ -57,7 +58,7 @@ func forgetProbe(r Remote) {
 }
 
 // hasScript reports whether the server behind r runs kt_fdw.lua.
-func hasScript(ctx context.Context, t Table, r Remote) (bool, *Status) {
+func hasScript(ctx context.Context, t fdwtype.Table, r Remote) (bool, *fdwtype.Status) {
 	ar, ok := r.(ApplyRemote)
 	if !ok {
 		return false, nil
@@ -70,7 +71,7 @@ func hasScript(ctx context.Context, t Table, r Remote) (bool, *Status) {
 	}
 	var version string
 	var found bool
-	st := call(ctx, t.opContext(ktscript.ProcVersion), func(ctx context.Context) error {
+	st := call(ctx, opContext(t, ktscript.ProcVersion), func(ctx context.Context) error {
 		var err error
 		version, found, err = ar.ScriptVersion(ctx)
 		return err
@@ -79,8 +80,8 @@ func hasScript(ctx context.Context, t Table, r Remote) (bool, *Status) {
 		return false, st
 	}
 	if found && version != ktscript.Version {
-		return false, &Status{
-			SQLState: SQLStateFDWError,
+		return false, &fdwtype.Status{
+			SQLState: fdwtype.SQLStateFDWError,
 			Message: fmt.Sprintf("KT server \"%s\" (%s) runs kt_fdw.lua protocol version %s, this kt_fdw speaks %s",
 				t.Server.Name, t.Server.Opts.Addr(), version, ktscript.Version),
 			Hint: "Start ktserver with the kt_fdw.lua shipped with this kt_fdw, or set the server option apply to 'bulk'.",
@@ -92,9 +93,9 @@ func hasScript(ctx context.Context, t Table, r Remote) (bool, *Status) {
 	return found, nil
 }
 
-func noScriptStatus(t Table) *Status {
-	return &Status{
-		SQLState: SQLStateFDWError,
+func noScriptStatus(t fdwtype.Table) *fdwtype.Status {
+	return &fdwtype.Status{
+		SQLState: fdwtype.SQLStateFDWError,
 		Message: fmt.Sprintf("KT server \"%s\" (%s) does not run kt_fdw.lua, which the server option apply 'atomic' requires",
 			t.Server.Name, t.Server.Opts.Addr()),
 		Hint: "Start ktserver with -scr /path/to/kt_fdw.lua (shipped in the extension's share directory), or set apply to 'bulk' or 'auto'.",
@@ -103,13 +104,13 @@ func noScriptStatus(t Table) *Status {
 
 // applyTarget writes one KT database's final states at commit. exps are the
 // conflict_check expectations (nil when none).
-func applyTarget(ctx context.Context, t Table, r Remote, sets []Record, removes [][]byte, exps map[string]expectation) *Status {
+func applyTarget(ctx context.Context, t fdwtype.Table, r Remote, sets []fdwtype.Record, removes [][]byte, exps map[string]expectation) *fdwtype.Status {
 	xo := t.Server.Opts.Xact
 	batch := xo.ApplyBatch
 	if batch < 1 {
-		batch = DefaultApplyBatch
+		batch = fdwtype.DefaultApplyBatch
 	}
-	if xo.Apply != ApplyBulk {
+	if xo.Apply != fdwtype.ApplyBulk {
 		has, st := hasScript(ctx, t, r)
 		if st != nil {
 			return st
@@ -125,10 +126,10 @@ func applyTarget(ctx context.Context, t Table, r Remote, sets []Record, removes 
 			if has, pst := hasScript(ctx, t, r); pst != nil || has {
 				return st
 			}
-			if xo.Apply == ApplyAtomic {
+			if xo.Apply == fdwtype.ApplyAtomic {
 				return noScriptStatus(t)
 			}
-		} else if xo.Apply == ApplyAtomic {
+		} else if xo.Apply == fdwtype.ApplyAtomic {
 			return noScriptStatus(t)
 		}
 		return applyBulk(ctx, t, r, sets, removes, exps, batch)
@@ -147,7 +148,7 @@ type applyItem struct {
 // sets and removes come sorted from Buffer.Final, so this is a merge: no
 // per-key map entry or allocation (1,000,000 keys at commit). A key in both
 // sets and removes is removed.
-func applyItems(sets []Record, removes [][]byte, exps map[string]expectation) []applyItem {
+func applyItems(sets []fdwtype.Record, removes [][]byte, exps map[string]expectation) []applyItem {
 	sets, removes = sortedWrites(sets, removes)
 	items, _, _ := mergeItems(sets, removes, exps, -1)
 	return items
@@ -155,8 +156,8 @@ func applyItems(sets []Record, removes [][]byte, exps map[string]expectation) []
 
 // sortedWrites returns sets and removes sorted by key (as they are when
 // they come from Buffer.Final: then without copying).
-func sortedWrites(sets []Record, removes [][]byte) ([]Record, [][]byte) {
-	cmpRecord := func(a, b Record) int { return bytes.Compare(a.Key, b.Key) }
+func sortedWrites(sets []fdwtype.Record, removes [][]byte) ([]fdwtype.Record, [][]byte) {
+	cmpRecord := func(a, b fdwtype.Record) int { return bytes.Compare(a.Key, b.Key) }
 	if !slices.IsSortedFunc(sets, cmpRecord) {
 		sets = slices.Clone(sets)
 		slices.SortStableFunc(sets, cmpRecord)
@@ -170,7 +171,7 @@ func sortedWrites(sets []Record, removes [][]byte) ([]Record, [][]byte) {
 
 // mergeItems merges the first limit keys (< 0: all) of the sorted sets and
 // removes and of exps into items, and returns the sets and removes left.
-func mergeItems(sets []Record, removes [][]byte, exps map[string]expectation, limit int) ([]applyItem, []Record, [][]byte) {
+func mergeItems(sets []fdwtype.Record, removes [][]byte, exps map[string]expectation, limit int) ([]applyItem, []fdwtype.Record, [][]byte) {
 	ekeys := make([]string, 0, len(exps))
 	for k := range exps {
 		ekeys = append(ekeys, k)
@@ -230,7 +231,7 @@ func (it applyItem) check() ktscript.Check {
 // several chunks and expectations, a first check-only pass makes a conflict
 // fail the commit before any chunk is written. refused reports that the
 // very first call got an error reply from the server (nothing applied).
-func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []Record, removes [][]byte, exps map[string]expectation, batch int) (st *Status, refused bool) {
+func applyAtomic(ctx context.Context, t fdwtype.Table, ar ApplyRemote, r Remote, sets []fdwtype.Record, removes [][]byte, exps map[string]expectation, batch int) (st *fdwtype.Status, refused bool) {
 	if len(exps) == 0 {
 		return applyAtomicWrites(ctx, t, ar, r, sets, removes, batch)
 	}
@@ -279,7 +280,7 @@ func applyAtomic(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []
 
 // applyAtomicWrites is applyAtomic without expectations: the same chunks,
 // merged one at a time, so a large commit does not hold an item per key.
-func applyAtomicWrites(ctx context.Context, t Table, ar ApplyRemote, r Remote, sets []Record, removes [][]byte, batch int) (st *Status, refused bool) {
+func applyAtomicWrites(ctx context.Context, t fdwtype.Table, ar ApplyRemote, r Remote, sets []fdwtype.Record, removes [][]byte, batch int) (st *fdwtype.Status, refused bool) {
 	sets, removes = sortedWrites(sets, removes)
 	total := (len(sets) + len(removes) + batch - 1) / batch
 	next := func() ([]applyItem, ktscript.Request) {
@@ -299,14 +300,14 @@ func applyAtomicWrites(ctx context.Context, t Table, ar ApplyRemote, r Remote, s
 	p := newPipeline(ctx) // apply_pipeline.go
 	for index := 1; len(sets) > 0 || len(removes) > 0; index++ {
 		chunk, req := next()
-		if !p.send(func(ctx context.Context) *Status {
+		if !p.send(func(ctx context.Context) *fdwtype.Status {
 			st, _ := applyChunk(ctx, t, ar, r, req, chunk, index, total)
 			return st
 		}) {
 			break
 		}
 	}
-	return p.wait(t.opContext(ktscript.ProcApply)), false
+	return p.wait(opContext(t, ktscript.ProcApply)), false
 }
 
 // applyChunk makes one ktfdwapply call through call (call.go), so a chunk
@@ -318,8 +319,8 @@ func applyAtomicWrites(ctx context.Context, t Table, ar ApplyRemote, r Remote, s
 // checks fail on exactly the keys that now hold this chunk's final states,
 // which counts as success. (A timeout is not retried: the server may still
 // be working on the call.)
-func applyChunk(ctx context.Context, t Table, ar ApplyRemote, r Remote, req ktscript.Request, chunk []applyItem, index, total int) (st *Status, refused bool) {
-	oc := t.opContext(ktscript.ProcApply)
+func applyChunk(ctx context.Context, t fdwtype.Table, ar ApplyRemote, r Remote, req ktscript.Request, chunk []applyItem, index, total int) (st *fdwtype.Status, refused bool) {
+	oc := opContext(t, ktscript.ProcApply)
 	pairs := req.Pairs()
 	var rep ktscript.Reply
 	err, attempts := callErr(ctx, oc, func(ctx context.Context) error {
@@ -372,7 +373,7 @@ func ownWrites(conflicts []ktscript.Conflict, writes []ktscript.Write) bool {
 	return true
 }
 
-func conflictStatus(t Table, conflicts []ktscript.Conflict, chunk []applyItem, index, total int) *Status {
+func conflictStatus(t fdwtype.Table, conflicts []ktscript.Conflict, chunk []applyItem, index, total int) *fdwtype.Status {
 	c := conflicts[0]
 	var exp expectation
 	for _, it := range chunk {
@@ -391,7 +392,7 @@ func conflictStatus(t Table, conflicts []ktscript.Conflict, chunk []applyItem, i
 // calls together not); a commit of more than one chunk goes over the binary
 // protocol instead (apply_binary.go). Expectations are checked with get_bulk first: a
 // writer between that check and the writes goes unnoticed.
-func applyBulk(ctx context.Context, t Table, r Remote, sets []Record, removes [][]byte, exps map[string]expectation, batch int) *Status {
+func applyBulk(ctx context.Context, t fdwtype.Table, r Remote, sets []fdwtype.Record, removes [][]byte, exps map[string]expectation, batch int) *fdwtype.Status {
 	if len(exps) > 0 {
 		if st := checkBulk(ctx, t, r, exps, batch); st != nil {
 			return st
@@ -402,7 +403,7 @@ func applyBulk(ctx context.Context, t Table, r Remote, sets []Record, removes []
 	}
 	for i := 0; i < len(sets); i += batch {
 		chunk := sets[i:min(i+batch, len(sets))]
-		if st := call(ctx, t.opContext("set_bulk"), func(ctx context.Context) error {
+		if st := call(ctx, opContext(t, "set_bulk"), func(ctx context.Context) error {
 			return r.SetBulk(ctx, t.DB, chunk)
 		}); st != nil {
 			return st
@@ -410,7 +411,7 @@ func applyBulk(ctx context.Context, t Table, r Remote, sets []Record, removes []
 	}
 	for i := 0; i < len(removes); i += batch {
 		chunk := removes[i:min(i+batch, len(removes))]
-		if st := call(ctx, t.opContext("remove_bulk"), func(ctx context.Context) error {
+		if st := call(ctx, opContext(t, "remove_bulk"), func(ctx context.Context) error {
 			return r.RemoveBulk(ctx, t.DB, chunk)
 		}); st != nil {
 			return st
@@ -419,7 +420,7 @@ func applyBulk(ctx context.Context, t Table, r Remote, sets []Record, removes []
 	return nil
 }
 
-func checkBulk(ctx context.Context, t Table, r Remote, exps map[string]expectation, batch int) *Status {
+func checkBulk(ctx context.Context, t fdwtype.Table, r Remote, exps map[string]expectation, batch int) *fdwtype.Status {
 	keys := make([][]byte, 0, len(exps))
 	for k := range exps {
 		keys = append(keys, []byte(k))
@@ -427,8 +428,8 @@ func checkBulk(ctx context.Context, t Table, r Remote, exps map[string]expectati
 	sort.Slice(keys, func(i, j int) bool { return bytes.Compare(keys[i], keys[j]) < 0 })
 	for i := 0; i < len(keys); i += batch {
 		chunk := keys[i:min(i+batch, len(keys))]
-		var recs []Record
-		if st := call(ctx, t.opContext("get_bulk"), func(ctx context.Context) error {
+		var recs []fdwtype.Record
+		if st := call(ctx, opContext(t, "get_bulk"), func(ctx context.Context) error {
 			var err error
 			recs, err = r.GetBulk(ctx, t.DB, chunk)
 			return err

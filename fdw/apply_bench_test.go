@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt/ktdev"
 )
 
@@ -20,23 +21,23 @@ import (
 func BenchmarkApply(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
-		mode  ApplyMode
+		mode  fdwtype.ApplyMode
 		check bool
 		n     int
 	}{
-		{"atomic", ApplyAtomic, false, 10000}, {"atomic+check", ApplyAtomic, true, 10000},
-		{"bulk", ApplyBulk, false, 10000}, {"bulk+check", ApplyBulk, true, 10000},
+		{"atomic", fdwtype.ApplyAtomic, false, 10000}, {"atomic+check", fdwtype.ApplyAtomic, true, 10000},
+		{"bulk", fdwtype.ApplyBulk, false, 10000}, {"bulk+check", fdwtype.ApplyBulk, true, 10000},
 		// several chunks: atomic in apply_batch chunks, bulk over binary
-		{"atomic-200k", ApplyAtomic, false, 200000}, {"bulk-200k", ApplyBulk, false, 200000},
+		{"atomic-200k", fdwtype.ApplyAtomic, false, 200000}, {"bulk-200k", fdwtype.ApplyBulk, false, 200000},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			srv := ktdev.NewTestServer(b, ktdev.WithKTFDWScripts())
 			host, portStr, err := net.SplitHostPort(srv.Addr())
 			require.NoError(b, err)
 			port, _ := strconv.Atoi(portStr)
-			tbl := Table{
-				Server: Server{OID: 9, Name: "kt", Opts: ServerOptions{Host: host, Port: port, Timeout: 10 * time.Second,
-					ConnectTimeout: time.Second, Xact: XactOptions{Apply: bc.mode}}},
+			tbl := fdwtype.Table{
+				Server: fdwtype.Server{OID: 9, Name: "kt", Opts: fdwtype.ServerOptions{Host: host, Port: port, Timeout: 10 * time.Second,
+					ConnectTimeout: time.Second, Xact: fdwtype.XactOptions{Apply: bc.mode}}},
 				Name: "kv", KeyCol: "key", DB: "0", ConflictCheck: bc.check,
 			}
 			be := NewBackend(DialKT)
@@ -69,7 +70,7 @@ func BenchmarkApply(b *testing.B) {
 }
 
 // commitTB is commit for benchmarks.
-func commitTB(tb testing.TB, be *Backend) *Status {
+func commitTB(tb testing.TB, be *Backend) *fdwtype.Status {
 	started, st := be.StartCommit()
 	if st != nil || !started {
 		if st == nil {
@@ -93,16 +94,16 @@ func BenchmarkApplyBinaryChunk(b *testing.B) {
 	host, portStr, err := net.SplitHostPort(srv.Addr())
 	require.NoError(b, err)
 	port, _ := strconv.Atoi(portStr)
-	tbl := Table{Server: Server{OID: 9, Name: "kt", Opts: ServerOptions{Host: host, Port: port, Timeout: 10 * time.Second,
+	tbl := fdwtype.Table{Server: fdwtype.Server{OID: 9, Name: "kt", Opts: fdwtype.ServerOptions{Host: host, Port: port, Timeout: 10 * time.Second,
 		ConnectTimeout: time.Second}}, Name: "kv", KeyCol: "key", DB: "0"}
 	r, err := DialKT(tbl.Server.Opts)
 	require.NoError(b, err)
 	defer r.Close()
 	const n = 200000
-	sets := make([]Record, n)
+	sets := make([]fdwtype.Record, n)
 	value := make([]byte, 100)
 	for i := range sets {
-		sets[i] = Record{Key: []byte(fmt.Sprintf("key%08d", i)), Value: value}
+		sets[i] = fdwtype.Record{Key: []byte(fmt.Sprintf("key%08d", i)), Value: value}
 	}
 	for _, bc := range []struct {
 		name   string
@@ -112,12 +113,12 @@ func BenchmarkApplyBinaryChunk(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(n * (11 + 100))
 			for i := 0; i < b.N; i++ {
-				var st *Status
+				var st *fdwtype.Status
 				if bc.binary {
 					st = applyBinary(context.Background(), tbl, r.(BinaryBulkRemote), sets, nil, bc.chunk)
 				} else {
 					for j := 0; j < n && st == nil; j += bc.chunk {
-						st = call(context.Background(), tbl.opContext("set_bulk"), func(ctx context.Context) error {
+						st = call(context.Background(), opContext(tbl, "set_bulk"), func(ctx context.Context) error {
 							return r.SetBulk(ctx, tbl.DB, sets[j:j+bc.chunk])
 						})
 					}

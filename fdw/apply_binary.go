@@ -2,6 +2,8 @@ package fdw
 
 import (
 	"context"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // The bulk apply of a large commit over the binary protocol. KT's binary
@@ -25,7 +27,7 @@ const binaryApplyChunk = 20000
 // set_bulk and remove_bulk: not atomic, each record with its own xt.
 type BinaryBulkRemote interface {
 	// BinSetBulk stores recs (XT absolute, 0 = never expires).
-	BinSetBulk(ctx context.Context, db string, recs []Record) error
+	BinSetBulk(ctx context.Context, db string, recs []fdwtype.Record) error
 	BinRemoveBulk(ctx context.Context, db string, keys [][]byte) error
 }
 
@@ -37,33 +39,33 @@ const (
 
 // applyBinary sends sets, then removes, in chunks of batch records over
 // the binary protocol, applyInFlight calls at a time.
-func applyBinary(ctx context.Context, t Table, br BinaryBulkRemote, sets []Record, removes [][]byte, batch int) *Status {
+func applyBinary(ctx context.Context, t fdwtype.Table, br BinaryBulkRemote, sets []fdwtype.Record, removes [][]byte, batch int) *fdwtype.Status {
 	p := newPipeline(ctx) // applyInFlight calls at once (apply_pipeline.go)
 	for i := 0; i < len(sets); i += batch {
 		chunk := sets[i:min(i+batch, len(sets))]
-		if !p.send(func(ctx context.Context) *Status {
-			return call(ctx, t.opContext(opBinSetBulk), func(ctx context.Context) error {
+		if !p.send(func(ctx context.Context) *fdwtype.Status {
+			return call(ctx, opContext(t, opBinSetBulk), func(ctx context.Context) error {
 				return br.BinSetBulk(ctx, t.DB, chunk)
 			})
 		}) {
 			break
 		}
 	}
-	if st := p.wait(t.opContext(opBinSetBulk)); st != nil {
+	if st := p.wait(opContext(t, opBinSetBulk)); st != nil {
 		return st
 	}
 	p = newPipeline(ctx)
 	for i := 0; i < len(removes); i += batch {
 		chunk := removes[i:min(i+batch, len(removes))]
-		if !p.send(func(ctx context.Context) *Status {
-			return call(ctx, t.opContext(opBinRemoveBulk), func(ctx context.Context) error {
+		if !p.send(func(ctx context.Context) *fdwtype.Status {
+			return call(ctx, opContext(t, opBinRemoveBulk), func(ctx context.Context) error {
 				return br.BinRemoveBulk(ctx, t.DB, chunk)
 			})
 		}) {
 			break
 		}
 	}
-	return p.wait(t.opContext(opBinRemoveBulk))
+	return p.wait(opContext(t, opBinRemoveBulk))
 }
 
 // binaryBulk returns r's binary bulk calls when a commit of n writes should

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,12 +22,12 @@ func TestApplyBulkBinaryKT(t *testing.T) {
 	r, err := DialKT(tbl.Server.Opts)
 	require.NoError(t, err)
 	defer r.Close()
-	require.NoError(t, r.SetBulk(ctx, tbl.DB, []Record{{Key: []byte("gone"), Value: []byte("x")}}))
+	require.NoError(t, r.SetBulk(ctx, tbl.DB, []fdwtype.Record{{Key: []byte("gone"), Value: []byte("x")}}))
 
 	future := time.Now().Add(time.Hour).Unix()
-	var sets []Record
+	var sets []fdwtype.Record
 	for i := 0; i < 7; i++ {
-		rec := Record{Key: fmt.Appendf(nil, "k%d", i), Value: fmt.Appendf(nil, "v%d", i)}
+		rec := fdwtype.Record{Key: fmt.Appendf(nil, "k%d", i), Value: fmt.Appendf(nil, "v%d", i)}
 		if i%2 == 1 {
 			rec.XT = future + int64(i)
 		}
@@ -49,7 +50,7 @@ func TestApplyBulkBinaryKT(t *testing.T) {
 	}
 	got, err := r.GetBulk(ctx, tbl.DB, keys)
 	require.NoError(t, err)
-	want := map[string]Record{}
+	want := map[string]fdwtype.Record{}
 	for _, rec := range sets {
 		want[string(rec.Key)] = rec
 	}
@@ -69,7 +70,7 @@ func TestApplyBulkBinaryMissingDB(t *testing.T) {
 	r, err := DialKT(tbl.Server.Opts)
 	require.NoError(t, err)
 	defer r.Close()
-	sets := []Record{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("b"), Value: []byte("2")}}
+	sets := []fdwtype.Record{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("b"), Value: []byte("2")}}
 	st := applyBulk(context.Background(), tbl, r, sets, nil, nil, 1)
 	require.NotNil(t, st)
 	assert.Contains(t, st.Message, "bin_set_bulk")
@@ -83,7 +84,7 @@ type lossyBinary struct {
 	calls int
 }
 
-func (l *lossyBinary) BinSetBulk(ctx context.Context, db string, recs []Record) error {
+func (l *lossyBinary) BinSetBulk(ctx context.Context, db string, recs []fdwtype.Record) error {
 	l.mu.Lock()
 	l.calls++
 	first := l.calls == 1
@@ -102,7 +103,7 @@ func (l *lossyBinary) BinSetBulk(ctx context.Context, db string, recs []Record) 
 // succeeds with the records applied once.
 func TestApplyBulkBinaryUnknownOutcome(t *testing.T) {
 	f := &lossyBinary{fakeRemote: newFake()}
-	be := NewBackend(func(ServerOptions) (Remote, error) { return f, nil })
+	be := NewBackend(func(fdwtype.ServerOptions) (Remote, error) { return f, nil })
 	tbl := testTable("db")
 	tbl.Server.Opts.Xact.ApplyBatch = 2
 	for i := 0; i < 5; i++ {

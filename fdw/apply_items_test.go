@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -34,24 +35,24 @@ func TestApplyItemsMerge(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name    string
-		sets    []Record
+		sets    []fdwtype.Record
 		removes [][]byte
 		exps    map[string]expectation
 		want    []string
 	}{
 		{"empty", nil, nil, nil, nil},
 		{"sorted merge",
-			[]Record{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("c"), Value: []byte("3"), XT: 7}},
+			[]fdwtype.Record{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("c"), Value: []byte("3"), XT: 7}},
 			[][]byte{[]byte("b"), []byte("d")},
 			map[string]expectation{"c": {value: []byte("old")}, "d": {absent: true}, "e": {absent: true}},
 			[]string{"a set=1 xt=0", "b remove", "c set=3 xt=7 expect=old", "d remove expect absent", "e expect absent"}},
 		{"unsorted input, remove beats set",
-			[]Record{{Key: []byte("z"), Value: []byte("1")}, {Key: []byte("m"), Value: []byte("2")}},
+			[]fdwtype.Record{{Key: []byte("z"), Value: []byte("1")}, {Key: []byte("m"), Value: []byte("2")}},
 			[][]byte{[]byte("z"), []byte("b")},
 			nil,
 			[]string{"b remove", "m set=2 xt=0", "z remove"}},
 		{"empty key",
-			[]Record{{Key: []byte{}, Value: []byte("e")}},
+			[]fdwtype.Record{{Key: []byte{}, Value: []byte("e")}},
 			nil,
 			map[string]expectation{"": {absent: true}},
 			[]string{" set=e xt=0 expect absent"}},
@@ -64,14 +65,14 @@ func TestApplyItemsMerge(t *testing.T) {
 
 // Chunks merged one at a time (applyAtomicWrites) are the chunks of the full list.
 func TestMergeItemsInChunksMatchesFullList(t *testing.T) {
-	var sets []Record
+	var sets []fdwtype.Record
 	var removes [][]byte
 	for i := 0; i < 25; i++ {
 		k := []byte(fmt.Sprintf("k%02d", i))
 		if i%3 == 0 {
 			removes = append(removes, k)
 		} else {
-			sets = append(sets, Record{Key: k, Value: []byte{byte(i)}})
+			sets = append(sets, fdwtype.Record{Key: k, Value: []byte{byte(i)}})
 		}
 	}
 	full := applyItems(sets, removes, nil)

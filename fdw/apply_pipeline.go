@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // A commit of several chunks keeps applyInFlight calls in flight: KT serves
@@ -24,8 +26,8 @@ type pipeline struct {
 	slots   chan struct{}
 	wg      sync.WaitGroup
 	mu      sync.Mutex
-	st      *Status // the first failure
-	stopped bool    // a chunk was not sent: ctx ended
+	st      *fdwtype.Status // the first failure
+	stopped bool            // a chunk was not sent: ctx ended
 }
 
 func newPipeline(ctx context.Context) *pipeline {
@@ -35,7 +37,7 @@ func newPipeline(ctx context.Context) *pipeline {
 
 // send starts fn once a slot is free. It returns false when a chunk
 // failed or ctx ended: the caller stops and calls wait.
-func (p *pipeline) send(fn func(ctx context.Context) *Status) bool {
+func (p *pipeline) send(fn func(ctx context.Context) *fdwtype.Status) bool {
 	select {
 	case p.slots <- struct{}{}:
 	case <-p.ctx.Done():
@@ -54,7 +56,7 @@ func (p *pipeline) send(fn func(ctx context.Context) *Status) bool {
 		defer func() { <-p.slots }()
 		defer func() {
 			if r := recover(); r != nil { // a Go bug fails the commit, not the backend
-				p.fail(PanicStatus(fmt.Sprint(r)))
+				p.fail(fdwtype.PanicStatus(fmt.Sprint(r)))
 			}
 		}()
 		if st := fn(p.ctx); st != nil {
@@ -64,7 +66,7 @@ func (p *pipeline) send(fn func(ctx context.Context) *Status) bool {
 	return true
 }
 
-func (p *pipeline) fail(st *Status) {
+func (p *pipeline) fail(st *fdwtype.Status) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.st == nil {
@@ -81,7 +83,7 @@ func (p *pipeline) failed() bool {
 
 // wait waits for every call sent and returns the first failure (oc names
 // the operation when ctx ended before every chunk was sent).
-func (p *pipeline) wait(oc OpContext) *Status {
+func (p *pipeline) wait(oc OpContext) *fdwtype.Status {
 	p.wg.Wait()
 	p.cancel()
 	if p.st == nil && p.stopped {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/errors"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,7 +25,7 @@ type concurrentBinary struct {
 	both      chan struct{} // closed once two calls were in flight together
 }
 
-func (c *concurrentBinary) BinSetBulk(ctx context.Context, db string, recs []Record) error {
+func (c *concurrentBinary) BinSetBulk(ctx context.Context, db string, recs []fdwtype.Record) error {
 	c.mu.Lock()
 	c.calls++
 	n := c.calls
@@ -57,9 +58,9 @@ func (c *concurrentBinary) BinSetBulk(ctx context.Context, db string, recs []Rec
 }
 
 func TestApplyBinaryPipelined(t *testing.T) {
-	sets := make([]Record, 10)
+	sets := make([]fdwtype.Record, 10)
 	for i := range sets {
-		sets[i] = Record{Key: fmt.Appendf(nil, "k%02d", i), Value: []byte("v")}
+		sets[i] = fdwtype.Record{Key: fmt.Appendf(nil, "k%02d", i), Value: []byte("v")}
 	}
 	tbl := testTable("db")
 
@@ -90,7 +91,7 @@ func TestApplyBinaryPipelined(t *testing.T) {
 // TestAtomicApplyPipelined: against the dev server, a commit of many
 // ktfdwapply chunks (2 in flight) applies every record.
 func TestAtomicApplyPipelined(t *testing.T) {
-	tbl, srv, c := devTable(t, true, XactOptions{Apply: ApplyAtomic, ApplyBatch: 7})
+	tbl, srv, c := devTable(t, true, fdwtype.XactOptions{Apply: fdwtype.ApplyAtomic, ApplyBatch: 7})
 	be := NewBackend(DialKT)
 	defer be.Conns.CloseAll()
 	want := map[string]string{}

@@ -11,13 +11,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 	"github.com/kt-fdw/kt_fdw/kt/ktdev"
 )
 
 // devTable is a table on a fresh dev server (with kt_fdw's procedures when
 // scripts is true), plus a plain client playing "another KT client".
-func devTable(t *testing.T, scripts bool, xo XactOptions) (Table, *ktdev.Server, *kt.Client) {
+func devTable(t *testing.T, scripts bool, xo fdwtype.XactOptions) (fdwtype.Table, *ktdev.Server, *kt.Client) {
 	t.Helper()
 	opts := []ktdev.Option{}
 	if scripts {
@@ -28,8 +29,8 @@ func devTable(t *testing.T, scripts bool, xo XactOptions) (Table, *ktdev.Server,
 	require.NoError(t, err)
 	port, err := strconv.Atoi(portStr)
 	require.NoError(t, err)
-	tbl := Table{
-		Server: Server{OID: 9, Name: "kt", Opts: ServerOptions{Host: host, Port: port, Timeout: 2 * time.Second,
+	tbl := fdwtype.Table{
+		Server: fdwtype.Server{OID: 9, Name: "kt", Opts: fdwtype.ServerOptions{Host: host, Port: port, Timeout: 2 * time.Second,
 			ConnectTimeout: time.Second, Xact: xo}},
 		Name: "kv", KeyCol: "key", DB: "1",
 	}
@@ -62,7 +63,7 @@ func put(t *testing.T, c *kt.Client, db, k, v string) {
 }
 
 // settleModify runs a modify call to completion (KT lookups included).
-func settleModify(t *testing.T, m *Modify, res ModifyResult, st *Status) {
+func settleModify(t *testing.T, m *Modify, res ModifyResult, st *fdwtype.Status) {
 	t.Helper()
 	for res == ModifyPending {
 		res, st = m.Wait(10 * time.Millisecond)
@@ -75,19 +76,19 @@ func TestApplyModes(t *testing.T) {
 	tests := []struct {
 		name       string
 		scripts    bool
-		mode       ApplyMode
+		mode       fdwtype.ApplyMode
 		wantScript bool
 		wantErr    string
 	}{
-		{"auto with script", true, ApplyAuto, true, ""},
-		{"auto without script", false, ApplyAuto, false, ""},
-		{"atomic with script", true, ApplyAtomic, true, ""},
-		{"atomic without script", false, ApplyAtomic, false, "-scr"},
-		{"bulk with script", true, ApplyBulk, false, ""},
+		{"auto with script", true, fdwtype.ApplyAuto, true, ""},
+		{"auto without script", false, fdwtype.ApplyAuto, false, ""},
+		{"atomic with script", true, fdwtype.ApplyAtomic, true, ""},
+		{"atomic without script", false, fdwtype.ApplyAtomic, false, "-scr"},
+		{"bulk with script", true, fdwtype.ApplyBulk, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tbl, srv, c := devTable(t, tt.scripts, XactOptions{Apply: tt.mode})
+			tbl, srv, c := devTable(t, tt.scripts, fdwtype.XactOptions{Apply: tt.mode})
 			put(t, c, tbl.DB, "gone", "x")
 			put(t, c, tbl.DB, "keep", "y")
 			be := NewBackend(DialKT)
@@ -102,7 +103,7 @@ func TestApplyModes(t *testing.T) {
 			after := srv.Counts()
 			if tt.wantErr != "" {
 				require.NotNil(t, st)
-				assert.Equal(t, SQLStateFDWError, st.SQLState)
+				assert.Equal(t, fdwtype.SQLStateFDWError, st.SQLState)
 				assert.Contains(t, st.Message, "does not run kt_fdw.lua")
 				assert.Contains(t, st.Hint, tt.wantErr)
 				assert.Equal(t, map[string]string{"gone": "x", "keep": "y"}, ktContents(t, c, tbl.DB), "nothing applied")
@@ -123,7 +124,7 @@ func TestApplyModes(t *testing.T) {
 }
 
 func TestApplyProbesOncePerConnection(t *testing.T) {
-	tbl, srv, _ := devTable(t, true, XactOptions{})
+	tbl, srv, _ := devTable(t, true, fdwtype.XactOptions{})
 	be := NewBackend(DialKT)
 	defer be.Conns.CloseAll()
 	for i := 0; i < 3; i++ {
@@ -140,7 +141,7 @@ func TestApplyProbesOncePerConnection(t *testing.T) {
 }
 
 func TestApplyBatchChunks(t *testing.T) {
-	tbl, srv, c := devTable(t, true, XactOptions{ApplyBatch: 2})
+	tbl, srv, c := devTable(t, true, fdwtype.XactOptions{ApplyBatch: 2})
 	be := NewBackend(DialKT)
 	defer be.Conns.CloseAll()
 	for i := 0; i < 5; i++ {
@@ -153,7 +154,7 @@ func TestApplyBatchChunks(t *testing.T) {
 
 // conflictTxn buffers an UPDATE of "u" (read as "old"), a DELETE of "d"
 // (read as "dv"), an INSERT of "n" (absent in KT) and a plain write "w".
-func conflictTxn(t *testing.T, be *Backend, tbl Table) {
+func conflictTxn(t *testing.T, be *Backend, tbl fdwtype.Table) {
 	t.Helper()
 	m := NewModify(be, tbl, false)
 	defer m.Close()
@@ -173,23 +174,23 @@ func TestConflictCheck(t *testing.T) {
 	tests := []struct {
 		name     string
 		scripts  bool
-		mode     ApplyMode
+		mode     fdwtype.ApplyMode
 		meddle   func(t *testing.T, c *kt.Client, db string)
 		conflict string // key named in the 40001, "" = commit succeeds
 	}{
-		{"no interference", true, ApplyAuto, func(*testing.T, *kt.Client, string) {}, ""},
-		{"updated row changed", true, ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "u", "theirs") }, `"u"`},
-		{"deleted row changed", true, ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "d", "theirs") }, `"d"`},
-		{"deleted row already gone", true, ApplyAuto, func(t *testing.T, c *kt.Client, db string) {
+		{"no interference", true, fdwtype.ApplyAuto, func(*testing.T, *kt.Client, string) {}, ""},
+		{"updated row changed", true, fdwtype.ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "u", "theirs") }, `"u"`},
+		{"deleted row changed", true, fdwtype.ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "d", "theirs") }, `"d"`},
+		{"deleted row already gone", true, fdwtype.ApplyAuto, func(t *testing.T, c *kt.Client, db string) {
 			require.NoError(t, c.Remove(context.Background(), db, []byte("d")))
 		}, `"d"`},
-		{"inserted key created meanwhile", true, ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "n", "theirs") }, `"n"`},
-		{"bulk: updated row changed", false, ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "u", "theirs") }, `"u"`},
-		{"bulk: inserted key created meanwhile", true, ApplyBulk, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "n", "theirs") }, `"n"`},
+		{"inserted key created meanwhile", true, fdwtype.ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "n", "theirs") }, `"n"`},
+		{"bulk: updated row changed", false, fdwtype.ApplyAuto, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "u", "theirs") }, `"u"`},
+		{"bulk: inserted key created meanwhile", true, fdwtype.ApplyBulk, func(t *testing.T, c *kt.Client, db string) { put(t, c, db, "n", "theirs") }, `"n"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tbl, _, c := devTable(t, tt.scripts, XactOptions{Apply: tt.mode})
+			tbl, _, c := devTable(t, tt.scripts, fdwtype.XactOptions{Apply: tt.mode})
 			tbl.ConflictCheck = true
 			put(t, c, tbl.DB, "u", "old")
 			put(t, c, tbl.DB, "d", "dv")
@@ -206,7 +207,7 @@ func TestConflictCheck(t *testing.T) {
 				return
 			}
 			require.NotNil(t, st)
-			assert.Equal(t, SQLStateSerializationFailure, st.SQLState)
+			assert.Equal(t, fdwtype.SQLStateSerializationFailure, st.SQLState)
 			assert.Contains(t, st.Message, tt.conflict)
 			assert.Contains(t, st.Detail, "nothing was written")
 			assert.Equal(t, before, ktContents(t, c, tbl.DB), "nothing written, not even the unchecked key")
@@ -215,7 +216,7 @@ func TestConflictCheck(t *testing.T) {
 }
 
 func TestConflictCheckOffIgnoresChanges(t *testing.T) {
-	tbl, _, c := devTable(t, true, XactOptions{})
+	tbl, _, c := devTable(t, true, fdwtype.XactOptions{})
 	put(t, c, tbl.DB, "u", "old")
 	put(t, c, tbl.DB, "d", "dv")
 	be := NewBackend(DialKT)
@@ -227,7 +228,7 @@ func TestConflictCheckOffIgnoresChanges(t *testing.T) {
 }
 
 func TestConflictExpectationsFollowSavepoints(t *testing.T) {
-	tbl, _, c := devTable(t, true, XactOptions{})
+	tbl, _, c := devTable(t, true, fdwtype.XactOptions{})
 	tbl.ConflictCheck = true
 	put(t, c, tbl.DB, "a", "1")
 	put(t, c, tbl.DB, "b", "2")
@@ -259,11 +260,11 @@ func TestConflictExpectationsFollowSavepoints(t *testing.T) {
 	put(t, c, tbl.DB, "b", "theirs")
 	st = commit(t, be)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateSerializationFailure, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateSerializationFailure, st.SQLState)
 }
 
 func TestConflictFirstReadWins(t *testing.T) {
-	tbl, _, c := devTable(t, true, XactOptions{})
+	tbl, _, c := devTable(t, true, fdwtype.XactOptions{})
 	tbl.ConflictCheck = true
 	be := NewBackend(DialKT)
 	defer be.Conns.CloseAll()
@@ -283,7 +284,7 @@ func TestConflictFirstReadWins(t *testing.T) {
 // TestApplyChunkedConflictWritesNothing: with several chunks, a conflict in
 // a later chunk is found by the check pass before any chunk is written.
 func TestApplyChunkedConflictWritesNothing(t *testing.T) {
-	tbl, _, c := devTable(t, true, XactOptions{ApplyBatch: 2})
+	tbl, _, c := devTable(t, true, fdwtype.XactOptions{ApplyBatch: 2})
 	tbl.ConflictCheck = true
 	put(t, c, tbl.DB, "z", "old")
 	be := NewBackend(DialKT)
@@ -300,7 +301,7 @@ func TestApplyChunkedConflictWritesNothing(t *testing.T) {
 	put(t, c, tbl.DB, "z", "theirs")
 	st = commit(t, be)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateSerializationFailure, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateSerializationFailure, st.SQLState)
 	assert.Equal(t, map[string]string{"z": "theirs"}, ktContents(t, c, tbl.DB))
 }
 
@@ -315,7 +316,7 @@ func TestApplyFaults(t *testing.T) {
 	}{{ktdev.FaultCloseMidReply, false}, {ktdev.FaultCloseMidReply, true}, {ktdev.FaultGarbage, true}} {
 		check := tc.check
 		t.Run(tc.kind.String()+", conflict_check="+strconv.FormatBool(check), func(t *testing.T) {
-			tbl, srv, c := devTable(t, true, XactOptions{})
+			tbl, srv, c := devTable(t, true, fdwtype.XactOptions{})
 			tbl.ConflictCheck = check
 			put(t, c, tbl.DB, "u", "old")
 			be := NewBackend(DialKT)
@@ -337,7 +338,7 @@ func TestApplyFaults(t *testing.T) {
 		})
 	}
 	t.Run("stall past the timeout", func(t *testing.T) {
-		tbl, srv, c := devTable(t, true, XactOptions{})
+		tbl, srv, c := devTable(t, true, fdwtype.XactOptions{})
 		tbl.Server.Opts.Timeout = 300 * time.Millisecond
 		be := NewBackend(DialKT)
 		defer be.Conns.CloseAll()
@@ -354,7 +355,7 @@ func TestApplyFaults(t *testing.T) {
 		require.NoError(t, srv.Close(), "the stalled request dies with the server")
 	})
 	t.Run("refused connection", func(t *testing.T) {
-		tbl, srv, _ := devTable(t, true, XactOptions{Apply: ApplyAtomic})
+		tbl, srv, _ := devTable(t, true, fdwtype.XactOptions{Apply: fdwtype.ApplyAtomic})
 		srv.SetFault(ktdev.Fault{Kind: ktdev.FaultRefuse})
 		be := NewBackend(DialKT)
 		defer be.Conns.CloseAll()
@@ -366,20 +367,20 @@ func TestApplyFaults(t *testing.T) {
 }
 
 func TestApplyScriptErrorStatus(t *testing.T) {
-	tbl, _, _ := devTable(t, true, XactOptions{Apply: ApplyAtomic})
+	tbl, _, _ := devTable(t, true, fdwtype.XactOptions{Apply: fdwtype.ApplyAtomic})
 	tbl.DB = "nosuchdb"
 	be := NewBackend(DialKT)
 	defer be.Conns.CloseAll()
 	be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
 	st := commit(t, be)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateFDWError, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateFDWError, st.SQLState)
 	assert.Contains(t, st.Message, "no such database")
 	assert.Contains(t, st.Message, `KT operation ktfdwapply on server "kt"`)
 }
 
 func TestBufferedBytes(t *testing.T) {
-	be := NewBackend(func(ServerOptions) (Remote, error) { return nil, errors.New("no I/O") })
+	be := NewBackend(func(fdwtype.ServerOptions) (Remote, error) { return nil, errors.New("no I/O") })
 	tbl := testTable("db")
 	assert.Zero(t, be.BufferedBytes())
 	be.writeBuffer(tbl).Set(1, []byte("key"), make([]byte, 1000))
@@ -398,9 +399,9 @@ func TestBufferedBytes(t *testing.T) {
 // the FDW ask again; 'auto' then commits with bulk calls, 'atomic' says
 // the script is missing.
 func TestApplyScriptGoneAfterProbe(t *testing.T) {
-	for _, mode := range []ApplyMode{ApplyAuto, ApplyAtomic} {
+	for _, mode := range []fdwtype.ApplyMode{fdwtype.ApplyAuto, fdwtype.ApplyAtomic} {
 		t.Run(mode.String(), func(t *testing.T) {
-			tbl, srv, c := devTable(t, true, XactOptions{Apply: mode})
+			tbl, srv, c := devTable(t, true, fdwtype.XactOptions{Apply: mode})
 			be := NewBackend(DialKT)
 			defer be.Conns.CloseAll()
 			be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
@@ -410,7 +411,7 @@ func TestApplyScriptGoneAfterProbe(t *testing.T) {
 
 			be.writeBuffer(tbl).Set(1, []byte("b"), []byte("2"))
 			st := commit(t, be)
-			if mode == ApplyAtomic {
+			if mode == fdwtype.ApplyAtomic {
 				require.NotNil(t, st)
 				assert.Contains(t, st.Message, "does not run kt_fdw.lua")
 				assert.Equal(t, map[string]string{"a": "1"}, ktContents(t, c, tbl.DB))

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt/ktscript"
 	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
@@ -89,12 +90,12 @@ func TestAtomicApplyUnknownOutcome(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tbl, _, c := devTable(t, true, XactOptions{Apply: ApplyAtomic, ApplyBatch: tt.batch})
+			tbl, _, c := devTable(t, true, fdwtype.XactOptions{Apply: fdwtype.ApplyAtomic, ApplyBatch: tt.batch})
 			tbl.ConflictCheck = tt.check
 			put(t, c, tbl.DB, "u", "old")
 			put(t, c, tbl.DB, "gone", "x")
 			lossy := &lossyApply{}
-			be := NewBackend(func(o ServerOptions) (Remote, error) {
+			be := NewBackend(func(o fdwtype.ServerOptions) (Remote, error) {
 				r, err := DialKT(o)
 				lossy.Remote = r
 				return lossy, err
@@ -124,7 +125,7 @@ func TestAtomicApplyUnknownOutcome(t *testing.T) {
 			assert.Equal(t, tt.calls, lossy.calls, "ktfdwapply calls")
 			if tt.conflict {
 				require.NotNil(t, st)
-				assert.Equal(t, SQLStateSerializationFailure, st.SQLState)
+				assert.Equal(t, fdwtype.SQLStateSerializationFailure, st.SQLState)
 				assert.Equal(t, map[string]string{"u": "theirs", "gone": "x"}, ktContents(t, c, tbl.DB), "nothing written")
 				return
 			}

@@ -1,5 +1,7 @@
 package fdw
 
+import "github.com/kt-fdw/kt_fdw/fdw/fdwtype"
+
 // Change is the final state of one key in a transaction: set to Value
 // (expiring at XT, absolute Unix seconds, 0 = never), or removed.
 type Change struct {
@@ -240,7 +242,7 @@ func (b *Buffer) Empty() bool {
 // sorted by key. The slices share the buffer's stored bytes.
 // A spilled buffer reads its runs back (a read failure panics): the commit
 // uses FinalIter, which streams.
-func (b *Buffer) Final() (sets []Record, removes [][]byte) {
+func (b *Buffer) Final() (sets []fdwtype.Record, removes [][]byte) {
 	if b.spilled() {
 		it := b.FinalIter()
 		defer it.Close()
@@ -266,14 +268,14 @@ func (b *Buffer) Final() (sets []Record, removes [][]byte) {
 			nsets++
 		}
 	}
-	sets = make([]Record, 0, nsets)
+	sets = make([]fdwtype.Record, 0, nsets)
 	for _, i := range order {
 		e := &flat.ents[i]
 		if e.removed {
 			removes = append(removes, flat.key(e))
 		} else {
 			c := flat.change(e)
-			sets = append(sets, Record{Key: flat.key(e), Value: c.Value, XT: c.XT})
+			sets = append(sets, fdwtype.Record{Key: flat.key(e), Value: c.Value, XT: c.XT})
 		}
 	}
 	return sets, removes

@@ -3,6 +3,7 @@ package fdw
 import (
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -94,7 +95,7 @@ func TestBufferFinalSortedAfterSnapshotWrites(t *testing.T) {
 	b.SetXT(1, []byte("c"), []byte("3"), 42)
 	b.Set(1, []byte("b"), []byte("2"))
 	sets, removes := b.Final()
-	assert.Equal(t, []Record{{Key: []byte("b"), Value: []byte("2")}, {Key: []byte("c"), Value: []byte("3"), XT: 42}}, sets)
+	assert.Equal(t, []fdwtype.Record{{Key: []byte("b"), Value: []byte("2")}, {Key: []byte("c"), Value: []byte("3"), XT: 42}}, sets)
 	assert.Equal(t, [][]byte{[]byte("a")}, removes)
 	assert.Equal(t, int64(5+3*bufferRecordOverhead), b.Bytes(), "keys a b c, values 2 3")
 }

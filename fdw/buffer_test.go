@@ -3,6 +3,7 @@ package fdw
 import (
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +37,7 @@ func TestBufferFinalState(t *testing.T) {
 	assert.False(t, ok)
 
 	sets, removes := b.Final()
-	assert.Equal(t, []Record{{Key: []byte("a"), Value: []byte("2")}, {Key: []byte("b"), Value: []byte{}}}, sets)
+	assert.Equal(t, []fdwtype.Record{{Key: []byte("a"), Value: []byte("2")}, {Key: []byte("b"), Value: []byte{}}}, sets)
 	assert.Equal(t, [][]byte{[]byte("c")}, removes)
 }
 

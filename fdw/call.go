@@ -3,6 +3,8 @@ package fdw
 import (
 	"context"
 	"time"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // call runs one KT operation under the server's timeout and retries it once
@@ -11,7 +13,7 @@ import (
 // set_bulk, remove_bulk, ktfdwapply), so the retry cannot apply anything
 // twice. A commit write whose outcome stays unknown is retried further
 // (ambiguous.go).
-func call(ctx context.Context, oc OpContext, fn func(ctx context.Context) error) *Status {
+func call(ctx context.Context, oc OpContext, fn func(ctx context.Context) error) *fdwtype.Status {
 	if err, _ := callErr(ctx, oc, fn); err != nil {
 		return callStatus(ctx, oc, err)
 	}
@@ -49,7 +51,7 @@ func callErr(ctx context.Context, oc OpContext, fn func(ctx context.Context) err
 }
 
 // callStatus is the Postgres error for a failed call.
-func callStatus(ctx context.Context, oc OpContext, err error) *Status {
+func callStatus(ctx context.Context, oc OpContext, err error) *fdwtype.Status {
 	if ctx.Err() != nil && Classify(err) != FailConnect {
 		// Our own cancel (abort, rescan, release): say so, not "timed out".
 		return KTStatus(oc, context.Canceled)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"sort"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // TRUNCATE is a buffered "clear" of a key prefix of one KT database ("" =
@@ -80,7 +82,7 @@ func (b *Buffer) Clears() [][]byte {
 }
 
 // cleared reports the prefixes a table's buffer cleared (for scans).
-func (b *Backend) cleared(t Table) [][]byte {
+func (b *Backend) cleared(t fdwtype.Table) [][]byte {
 	if buf, ok := b.buffers[t.Target()]; ok {
 		return buf.Clears()
 	}
@@ -90,7 +92,7 @@ func (b *Backend) cleared(t Table) [][]byte {
 // Truncate buffers TRUNCATE of tables at nesting level nest. It does no I/O:
 // KT is cleared when the transaction commits. A readonly table refuses it
 // (55000) before anything of the statement is buffered.
-func (b *Backend) Truncate(nest int, tables []Table) *Status {
+func (b *Backend) Truncate(nest int, tables []fdwtype.Table) *fdwtype.Status {
 	for _, t := range tables {
 		if st := t.CheckWritable("TRUNCATE"); st != nil {
 			return st
@@ -132,7 +134,7 @@ var truncateListMax = 100000
 // Records other clients create after the listing survive. A prefix with more
 // than truncateListMax keys (or a remote without match_prefix) is cleared
 // with KT's clear before the writes instead.
-func applyClears(ctx context.Context, t Table, r Remote, prefixes [][]byte, sets []Record, removes [][]byte) ([][]byte, *Status) {
+func applyClears(ctx context.Context, t fdwtype.Table, r Remote, prefixes [][]byte, sets []fdwtype.Record, removes [][]byte) ([][]byte, *fdwtype.Status) {
 	if len(prefixes) == 0 {
 		return removes, nil
 	}
@@ -157,7 +159,7 @@ func applyClears(ctx context.Context, t Table, r Remote, prefixes [][]byte, sets
 // (known), each once, in no particular order. A prefix with more than
 // truncateListMax keys (or a remote without match_prefix) is cleared with
 // KT's clear right away instead.
-func listCleared(ctx context.Context, t Table, r Remote, prefixes [][]byte, known func(key []byte) bool) ([][]byte, *Status) {
+func listCleared(ctx context.Context, t fdwtype.Table, r Remote, prefixes [][]byte, known func(key []byte) bool) ([][]byte, *fdwtype.Status) {
 	sr, listable := r.(ScanRemote)
 	listed := map[string]bool{}
 	var extra [][]byte
@@ -165,7 +167,7 @@ func listCleared(ctx context.Context, t Table, r Remote, prefixes [][]byte, know
 		p := p
 		var keys [][]byte
 		if listable {
-			if st := call(ctx, t.opContext("match_prefix"), func(ctx context.Context) error {
+			if st := call(ctx, opContext(t, "match_prefix"), func(ctx context.Context) error {
 				var err error
 				keys, err = sr.MatchPrefix(ctx, t.DB, p, truncateListMax+1)
 				return err
@@ -174,7 +176,7 @@ func listCleared(ctx context.Context, t Table, r Remote, prefixes [][]byte, know
 			}
 		}
 		if !listable || len(keys) > truncateListMax {
-			if st := call(ctx, t.opContext("clear"), func(ctx context.Context) error {
+			if st := call(ctx, opContext(t, "clear"), func(ctx context.Context) error {
 				return r.Clear(ctx, t.DB, p)
 			}); st != nil {
 				return nil, st

@@ -3,8 +3,10 @@ package fdw
 import (
 	"context"
 	"fmt"
-	"github.com/cockroachdb/errors"
 	"testing"
+
+	"github.com/cockroachdb/errors"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,7 +93,7 @@ func TestTruncateAppliedAtCommit(t *testing.T) {
 	be := newTestBackend(f)
 	tbl := testTable("0")
 
-	require.Nil(t, be.Truncate(1, []Table{tbl}))
+	require.Nil(t, be.Truncate(1, []fdwtype.Table{tbl}))
 	assert.Equal(t, 0, f.count("clear"), "TRUNCATE sent something before COMMIT")
 	be.writeBuffer(tbl).Set(1, []byte("new"), []byte("n"))
 
@@ -119,7 +121,7 @@ func TestTruncateOfLargeDatabaseUsesClear(t *testing.T) {
 	truncateListMax = 5
 	be := newTestBackend(f)
 	tbl := testTable("0")
-	require.Nil(t, be.Truncate(1, []Table{tbl}))
+	require.Nil(t, be.Truncate(1, []fdwtype.Table{tbl}))
 	be.writeBuffer(tbl).Set(1, []byte("new"), []byte("n"))
 	require.Nil(t, commit(t, be))
 	assert.Equal(t, map[string]string{"new": "n"}, f.contents("0"))
@@ -132,7 +134,7 @@ func TestApplyClearsRemovesOnlyWhatIsNotSetAgain(t *testing.T) {
 	for _, k := range []string{"p:1", "p:2", "p:3", "q:1"} {
 		f.put("0", k, "old")
 	}
-	sets := []Record{{Key: []byte("p:2"), Value: []byte("new")}}
+	sets := []fdwtype.Record{{Key: []byte("p:2"), Value: []byte("new")}}
 	removes := [][]byte{[]byte("p:3"), []byte("q:9")}
 	got, st := applyClears(context.Background(), testTable("0"), f, [][]byte{[]byte("p:")}, sets, removes)
 	require.Nil(t, st)
@@ -145,12 +147,12 @@ func TestTruncateRolledBack(t *testing.T) {
 	be := newTestBackend(f)
 	tbl := testTable("0")
 
-	require.Nil(t, be.Truncate(1, []Table{tbl}))
+	require.Nil(t, be.Truncate(1, []fdwtype.Table{tbl}))
 	be.EndXact() // ROLLBACK
 	assert.Equal(t, map[string]string{"old": "x"}, f.contents("0"))
 	assert.Equal(t, 0, f.count("clear"))
 
-	require.Nil(t, be.Truncate(2, []Table{tbl}))
+	require.Nil(t, be.Truncate(2, []fdwtype.Table{tbl}))
 	be.EndSubXact(2, false) // ROLLBACK TO SAVEPOINT
 	require.Nil(t, commit(t, be))
 	assert.Equal(t, 0, f.count("clear"), "a rolled-back TRUNCATE reached KT")
@@ -161,7 +163,7 @@ func TestTruncateApplyFailure(t *testing.T) {
 	f := newFake()
 	f.put("0", "old", "x")
 	be := newTestBackend(f)
-	require.Nil(t, be.Truncate(1, []Table{testTable("0")}))
+	require.Nil(t, be.Truncate(1, []fdwtype.Table{testTable("0")}))
 	f.err = errors.New("KT said no")
 	st := commit(t, be)
 	require.NotNil(t, st)
@@ -175,7 +177,7 @@ func TestTruncateReadOnlyRefused(t *testing.T) {
 	ro := testTable("1")
 	ro.Name, ro.ReadOnly = "ro", true
 
-	st := be.Truncate(1, []Table{testTable("0"), ro})
+	st := be.Truncate(1, []fdwtype.Table{testTable("0"), ro})
 	require.NotNil(t, st)
 	assert.Equal(t, "55000", st.SQLState)
 	assert.Equal(t, `foreign table "ro" does not allow TRUNCATE`, st.Message)
@@ -188,14 +190,14 @@ func TestTruncateReadOnlyRefused(t *testing.T) {
 func TestTruncateAfterConflictCheckedWrites(t *testing.T) {
 	for _, scripts := range []bool{true, false} {
 		t.Run(fmt.Sprintf("script=%v", scripts), func(t *testing.T) {
-			tbl, _, c := devTable(t, scripts, XactOptions{})
+			tbl, _, c := devTable(t, scripts, fdwtype.XactOptions{})
 			tbl.ConflictCheck = true
 			put(t, c, tbl.DB, "u", "old")
 			put(t, c, tbl.DB, "d", "dv")
 			be := NewBackend(DialKT)
 			defer be.Conns.CloseAll()
 			conflictTxn(t, be, tbl) // reads u, d and n in KT
-			require.Nil(t, be.Truncate(1, []Table{tbl}))
+			require.Nil(t, be.Truncate(1, []fdwtype.Table{tbl}))
 			be.writeBuffer(tbl).Set(1, []byte("after"), []byte("a"))
 
 			require.Nil(t, commit(t, be))

@@ -2,6 +2,8 @@ package fdw
 
 import (
 	"fmt"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // Conflict detection (option conflict_check): the first time a transaction
@@ -28,7 +30,7 @@ type expectLevel struct {
 // Expectations are one transaction's expectations on one KT database.
 type Expectations struct {
 	levels []*expectLevel
-	table  Table // the first table that expected something, for messages
+	table  fdwtype.Table // the first table that expected something, for messages
 }
 
 // has reports whether key already has an expectation at any level.
@@ -107,9 +109,9 @@ func (e *Expectations) all() map[string]expectation {
 func (e *Expectations) Len() int { return len(e.all()) }
 
 // expectations returns the table's expectation set, making it.
-func (b *Backend) expectationsFor(t Table) *Expectations {
+func (b *Backend) expectationsFor(t fdwtype.Table) *Expectations {
 	if b.expects == nil {
-		b.expects = map[Target]*Expectations{}
+		b.expects = map[fdwtype.Target]*Expectations{}
 	}
 	e, ok := b.expects[t.Target()]
 	if !ok {
@@ -122,7 +124,7 @@ func (b *Backend) expectationsFor(t Table) *Expectations {
 // expectRead records, when t checks conflicts, that the transaction saw key
 // in KT holding value (or absent). Keys the buffer already knows were seen
 // there, not in KT, and are skipped.
-func (b *Backend) expectRead(t Table, nest int, key, value []byte, absent bool) {
+func (b *Backend) expectRead(t fdwtype.Table, nest int, key, value []byte, absent bool) {
 	if !t.ConflictCheck {
 		return
 	}
@@ -143,12 +145,9 @@ func (b *Backend) endSubXactExpectations(nest int, commit bool) {
 	}
 }
 
-// SQLStateSerializationFailure is serialization_failure.
-const SQLStateSerializationFailure = "40001"
-
 // serializationFailure is the 40001 error of a commit whose expectation on
 // key no longer holds in KT.
-func serializationFailure(t Table, key []byte, exp expectation, nowExists bool, more int, written string) *Status {
+func serializationFailure(t fdwtype.Table, key []byte, exp expectation, nowExists bool, more int, written string) *fdwtype.Status {
 	saw := "absent"
 	if !exp.absent {
 		saw = "present"
@@ -160,10 +159,10 @@ func serializationFailure(t Table, key []byte, exp expectation, nowExists bool, 
 	if nowExists && exp.absent {
 		now = "exists"
 	}
-	st := &Status{
-		SQLState: SQLStateSerializationFailure,
+	st := &fdwtype.Status{
+		SQLState: fdwtype.SQLStateSerializationFailure,
 		Message: fmt.Sprintf("could not serialize access due to concurrent update of key \"%s\" in KT server \"%s\"",
-			t.displayKey(key), t.Server.Name),
+			t.DisplayKey(key), t.Server.Name),
 		Detail: fmt.Sprintf("The transaction saw the key %s in database \"%s\" of %s, but now it %s; %s.",
 			saw, dbLabel(t.DB), t.Server.Opts.Addr(), now, written),
 		Hint: "Retry the transaction.",

@@ -1,6 +1,10 @@
 package fdw
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
+)
 
 // ConnCache keeps one Remote per foreign server for the life of the backend.
 // An entry whose server options changed (ALTER SERVER) is closed and replaced.
@@ -11,7 +15,7 @@ type ConnCache struct {
 }
 
 type cachedConn struct {
-	opts   ServerOptions
+	opts   fdwtype.ServerOptions
 	remote Remote
 }
 
@@ -21,7 +25,7 @@ func NewConnCache(dial Dialer) *ConnCache {
 }
 
 // Get returns the Remote for a server, making it (without I/O) when needed.
-func (c *ConnCache) Get(serverOID uint32, opts ServerOptions) (Remote, error) {
+func (c *ConnCache) Get(serverOID uint32, opts fdwtype.ServerOptions) (Remote, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if cc, ok := c.conns[serverOID]; ok {

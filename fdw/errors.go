@@ -9,36 +9,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/errors"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
-
-// SQLSTATEs kt_fdw raises (PostgreSQL Appendix A).
-const (
-	SQLStateInternal              = "XX000" // internal_error: a Go panic or bug
-	SQLStateFDWError              = "HV000" // fdw_error
-	SQLStateUnableToConnect       = "HV00N" // fdw_unable_to_establish_connection
-	SQLStateInvalidOptionName     = "HV00D" // fdw_invalid_option_name
-	SQLStateInvalidParameterValue = "22023" // invalid_parameter_value
-	SQLStateUniqueViolation       = "23505" // unique_violation
-	SQLStateNotNullViolation      = "23502" // not_null_violation
-	SQLStateFeatureNotSupported   = "0A000" // feature_not_supported
-	SQLStateQueryCanceled         = "57014" // query_canceled
-	SQLStateDatatypeMismatch      = "42804" // datatype_mismatch
-)
-
-// Status is an error as Postgres reports it. pgext copies it into ereport.
-type Status struct {
-	SQLState string
-	Message  string
-	Detail   string
-	Hint     string
-}
-
-func (s *Status) Error() string { return s.SQLState + ": " + s.Message }
-
-// Errorf builds a Status without detail or hint.
-func Errorf(sqlstate, format string, args ...any) *Status {
-	return &Status{SQLState: sqlstate, Message: fmt.Sprintf(format, args...)}
-}
 
 // FailKind is what went wrong in a KT call, as far as the error mapping cares.
 type FailKind int
@@ -101,35 +73,35 @@ type OpContext struct {
 }
 
 // KTStatus turns a KT call's error into the Postgres error to raise.
-func KTStatus(oc OpContext, err error) *Status {
+func KTStatus(oc OpContext, err error) *fdwtype.Status {
 	if err == nil {
 		return nil
 	}
-	var st *Status
+	var st *fdwtype.Status
 	if errors.As(err, &st) {
 		return st
 	}
 	switch Classify(err) {
 	case FailConnect:
-		return &Status{
-			SQLState: SQLStateUnableToConnect,
+		return &fdwtype.Status{
+			SQLState: fdwtype.SQLStateUnableToConnect,
 			Message:  fmt.Sprintf("could not connect to KT server \"%s\" at %s: %s", oc.Server, oc.Addr, connectCause(err, oc)),
 			Hint:     "Check that the KT server is running and that the server's host and port options are right.",
 		}
 	case FailTimeout:
-		return &Status{
-			SQLState: SQLStateFDWError,
+		return &fdwtype.Status{
+			SQLState: fdwtype.SQLStateFDWError,
 			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) timed out after %s", oc.Op, oc.Server, oc.Addr, oc.Timeout),
 			Hint:     "The server's timeout option bounds each KT operation.",
 		}
 	case FailCanceled:
-		return &Status{
-			SQLState: SQLStateQueryCanceled,
+		return &fdwtype.Status{
+			SQLState: fdwtype.SQLStateQueryCanceled,
 			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) was canceled", oc.Op, oc.Server, oc.Addr),
 		}
 	case FailBroken:
-		return &Status{
-			SQLState: SQLStateFDWError,
+		return &fdwtype.Status{
+			SQLState: fdwtype.SQLStateFDWError,
 			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) failed: connection lost", oc.Op, oc.Server, oc.Addr),
 			Detail:   err.Error(),
 		}
@@ -138,16 +110,16 @@ func KTStatus(oc OpContext, err error) *Status {
 		if m := serverMessage(err); m != "" {
 			msg += ": " + m
 		}
-		return &Status{SQLState: SQLStateFDWError, Message: msg, Detail: err.Error()}
+		return &fdwtype.Status{SQLState: fdwtype.SQLStateFDWError, Message: msg, Detail: err.Error()}
 	case FailProtocol:
-		return &Status{
-			SQLState: SQLStateFDWError,
+		return &fdwtype.Status{
+			SQLState: fdwtype.SQLStateFDWError,
 			Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) failed: malformed reply", oc.Op, oc.Server, oc.Addr),
 			Detail:   err.Error(),
 		}
 	}
-	return &Status{
-		SQLState: SQLStateFDWError,
+	return &fdwtype.Status{
+		SQLState: fdwtype.SQLStateFDWError,
 		Message:  fmt.Sprintf("KT operation %s on server \"%s\" (%s) failed: %s", oc.Op, oc.Server, oc.Addr, err.Error()),
 	}
 }
@@ -176,13 +148,4 @@ func connectCause(err error, oc OpContext) string {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// PanicStatus reports a recovered Go panic: a bug ends the statement, never the backend.
-func PanicStatus(v any) *Status {
-	return &Status{
-		SQLState: SQLStateInternal,
-		Message:  fmt.Sprintf("kt_fdw internal error: %v", v),
-		Hint:     "This is a bug in kt_fdw; please report it.",
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/errors"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -22,21 +23,21 @@ func TestKTStatus(t *testing.T) {
 		state string
 		msg   string
 	}{
-		{"refused", errors.Wrap(refused, "kt get"), SQLStateUnableToConnect,
+		{"refused", errors.Wrap(refused, "kt get"), fdwtype.SQLStateUnableToConnect,
 			`could not connect to KT server "s" at 127.0.0.1:1978: connection refused`},
-		{"dial timeout", dialTimeout, SQLStateUnableToConnect,
+		{"dial timeout", dialTimeout, fdwtype.SQLStateUnableToConnect,
 			`could not connect to KT server "s" at 127.0.0.1:1978: timed out after 1s`},
-		{"dns", &net.OpError{Op: "dial", Err: &net.DNSError{Name: "nohost", Err: "no such host"}}, SQLStateUnableToConnect,
+		{"dns", &net.OpError{Op: "dial", Err: &net.DNSError{Name: "nohost", Err: "no such host"}}, fdwtype.SQLStateUnableToConnect,
 			`could not connect to KT server "s" at 127.0.0.1:1978: could not resolve host "nohost"`},
-		{"op timeout", errors.Wrap(context.DeadlineExceeded, "read"), SQLStateFDWError,
+		{"op timeout", errors.Wrap(context.DeadlineExceeded, "read"), fdwtype.SQLStateFDWError,
 			`KT operation get on server "s" (127.0.0.1:1978) timed out after 2s`},
-		{"broken", errors.Wrap(syscall.ECONNRESET, "read"), SQLStateFDWError,
+		{"broken", errors.Wrap(syscall.ECONNRESET, "read"), fdwtype.SQLStateFDWError,
 			`KT operation get on server "s" (127.0.0.1:1978) failed: connection lost`},
-		{"canceled", context.Canceled, SQLStateQueryCanceled,
+		{"canceled", context.Canceled, fdwtype.SQLStateQueryCanceled,
 			`KT operation get on server "s" (127.0.0.1:1978) was canceled`},
-		{"other", errors.New("boom"), SQLStateFDWError,
+		{"other", errors.New("boom"), fdwtype.SQLStateFDWError,
 			`KT operation get on server "s" (127.0.0.1:1978) failed: boom`},
-		{"status passes through", &Status{SQLState: SQLStateUniqueViolation, Message: "dup"}, SQLStateUniqueViolation, "dup"},
+		{"status passes through", &fdwtype.Status{SQLState: fdwtype.SQLStateUniqueViolation, Message: "dup"}, fdwtype.SQLStateUniqueViolation, "dup"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +50,7 @@ func TestKTStatus(t *testing.T) {
 }
 
 func TestPanicStatus(t *testing.T) {
-	st := PanicStatus("index out of range")
-	assert.Equal(t, SQLStateInternal, st.SQLState)
+	st := fdwtype.PanicStatus("index out of range")
+	assert.Equal(t, fdwtype.SQLStateInternal, st.SQLState)
 	assert.Contains(t, st.Message, "index out of range")
 }

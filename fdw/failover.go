@@ -2,14 +2,12 @@ package fdw
 
 import (
 	"context"
-	"net"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/cockroachdb/errors"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -33,58 +31,6 @@ const (
 	failoverBackoffMin = time.Second
 	failoverBackoffMax = 30 * time.Second
 )
-
-// Addrs lists the host:port of every host of the host option; an entry may
-// carry its own port ("kt2:1979", "[::1]:1979"), else the port option applies.
-func (s ServerOptions) Addrs() []string {
-	var out []string
-	for _, entry := range strings.Split(s.Host, ",") {
-		entry = strings.TrimSpace(entry)
-		if entry == "" {
-			continue
-		}
-		host, port := splitHostEntry(entry, s.Port)
-		out = append(out, net.JoinHostPort(host, strconv.Itoa(port)))
-	}
-	if len(out) == 0 {
-		out = append(out, net.JoinHostPort(DefaultHost, strconv.Itoa(s.Port)))
-	}
-	return out
-}
-
-// splitHostEntry parses "host", "host:port", "[v6]" or "[v6]:port"; a bare
-// IPv6 address ("::1") is a host without port.
-func splitHostEntry(entry string, defPort int) (string, int) {
-	if h, p, err := net.SplitHostPort(entry); err == nil {
-		if n, err := parsePort(p); err == nil {
-			return h, n
-		}
-	}
-	return strings.TrimSuffix(strings.TrimPrefix(entry, "["), "]"), defPort
-}
-
-// checkHostList validates the host option: one or more comma-separated
-// hosts, each optionally with :port.
-func checkHostList(v string) (bool, string) {
-	const accepted = "The host must be a host name or IP address, or a comma-separated list of them for failover (each may carry :port)."
-	if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\t\r\n\x00") {
-		return false, accepted
-	}
-	for _, entry := range strings.Split(v, ",") {
-		entry = strings.TrimSpace(entry)
-		if entry == "" || strings.ContainsAny(entry, " /") {
-			return false, accepted
-		}
-		if h, p, err := net.SplitHostPort(entry); err == nil {
-			if _, err := parsePort(p); err != nil || h == "" {
-				return false, accepted
-			}
-		} else if strings.Count(entry, ":") == 1 {
-			return false, accepted // "host:" or "host:x"
-		}
-	}
-	return true, accepted
-}
 
 // failoverHost is one host of a list and its health.
 type failoverHost struct {
@@ -221,7 +167,7 @@ func (f *failoverRemote) Get(ctx context.Context, db string, key []byte) (v []by
 	return v, found, err
 }
 
-func (f *failoverRemote) GetBulk(ctx context.Context, db string, keys [][]byte) (recs []Record, err error) {
+func (f *failoverRemote) GetBulk(ctx context.Context, db string, keys [][]byte) (recs []fdwtype.Record, err error) {
 	err = f.read(ctx, func(r Remote) error {
 		var e error
 		recs, e = r.GetBulk(ctx, db, keys)
@@ -239,7 +185,7 @@ func (f *failoverRemote) AllKeys(ctx context.Context, db string) (keys [][]byte,
 	return keys, err
 }
 
-func (f *failoverRemote) SetBulk(ctx context.Context, db string, recs []Record) error {
+func (f *failoverRemote) SetBulk(ctx context.Context, db string, recs []fdwtype.Record) error {
 	return f.write(ctx, func(r Remote) error { return r.SetBulk(ctx, db, recs) })
 }
 

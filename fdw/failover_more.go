@@ -5,6 +5,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
 
@@ -89,7 +90,7 @@ func (f *failoverRemote) ApplyScript(ctx context.Context, in []wire.Pair) (out [
 	return out, err
 }
 
-func (f *failoverRemote) BinSetBulk(ctx context.Context, db string, recs []Record) error {
+func (f *failoverRemote) BinSetBulk(ctx context.Context, db string, recs []fdwtype.Record) error {
 	return f.write(ctx, func(r Remote) error {
 		br, ok := r.(BinaryBulkRemote)
 		if !ok {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -104,7 +105,7 @@ func TestFailoverBackoffGrows(t *testing.T) {
 }
 
 func TestFailoverWrites(t *testing.T) {
-	recs := []Record{{Key: []byte("k"), Value: []byte("v")}}
+	recs := []fdwtype.Record{{Key: []byte("k"), Value: []byte("v")}}
 	t.Run("refused: applied on the other host", func(t *testing.T) {
 		f, a, b, _ := twoHosts(t)
 		a.err = errRefused
@@ -135,7 +136,7 @@ func TestFailoverWrites(t *testing.T) {
 			return f.RemoveBulk(ctx, "", [][]byte{[]byte("k")})
 		})
 		require.NotNil(t, st)
-		assert.Equal(t, SQLStateUnableToConnect, st.SQLState)
+		assert.Equal(t, fdwtype.SQLStateUnableToConnect, st.SQLState)
 		assert.Equal(t, 0, b.count("remove_bulk"))
 	})
 	t.Run("refused after a stale pooled connection: not moved", func(t *testing.T) {
@@ -155,41 +156,14 @@ func TestFailoverWrites(t *testing.T) {
 			return f.SetBulk(ctx, "", recs)
 		})
 		require.NotNil(t, st)
-		assert.Equal(t, SQLStateUnableToConnect, st.SQLState)
+		assert.Equal(t, fdwtype.SQLStateUnableToConnect, st.SQLState)
 		assert.Equal(t, 1, a.count("set_bulk"))
 		assert.Equal(t, 1, b.count("set_bulk"))
 	})
 }
 
-func TestHostListOption(t *testing.T) {
-	for _, tc := range []struct {
-		host string
-		port int
-		want []string
-		ok   bool
-	}{
-		{"kt1", 1978, []string{"kt1:1978"}, true},
-		{"kt1,kt2", 1978, []string{"kt1:1978", "kt2:1978"}, true},
-		{" kt1 , kt2:1979 ", 1978, []string{"kt1:1978", "kt2:1979"}, true},
-		{"::1", 1978, []string{"[::1]:1978"}, true},
-		{"[::1]:2000,127.0.0.1", 1978, []string{"[::1]:2000", "127.0.0.1:1978"}, true},
-		{"kt1,,kt2", 1978, nil, false},
-		{"kt1:", 1978, nil, false},
-		{"kt1:99999", 1978, nil, false},
-		{"kt 1", 1978, nil, false},
-		{"", 1978, nil, false},
-	} {
-		ok, _ := checkHostList(tc.host)
-		assert.Equal(t, tc.ok, ok, "%q", tc.host)
-		if tc.ok {
-			assert.Equal(t, tc.want, ServerOptions{Host: tc.host, Port: tc.port}.Addrs(), "%q", tc.host)
-		}
-	}
-	assert.Equal(t, "kt1:1978,kt2:1978", ServerOptions{Host: "kt1,kt2", Port: 1978}.Addr())
-}
-
 func TestDialKTHostList(t *testing.T) {
-	r, err := DialKT(ServerOptions{Host: "127.0.0.1,127.0.0.2", Port: 1978})
+	r, err := DialKT(fdwtype.ServerOptions{Host: "127.0.0.1,127.0.0.2", Port: 1978})
 	require.NoError(t, err)
 	defer r.Close()
 	f, ok := r.(*failoverRemote)
@@ -212,10 +186,10 @@ func TestFailoverMoreOperations(t *testing.T) {
 	// retry made outside call() still goes there
 	f2, a2, b2, _ := twoHosts(t)
 	a2.err = errBroken
-	require.Error(t, f2.SetBulk(context.Background(), "", []Record{{Key: []byte("k"), Value: []byte("v")}}))
+	require.Error(t, f2.SetBulk(context.Background(), "", []fdwtype.Record{{Key: []byte("k"), Value: []byte("v")}}))
 	_, _, hosts := f2.FailoverState()
 	assert.False(t, hosts[0].Down)
-	require.Error(t, f2.SetBulk(context.Background(), "", []Record{{Key: []byte("k"), Value: []byte("v")}}))
+	require.Error(t, f2.SetBulk(context.Background(), "", []fdwtype.Record{{Key: []byte("k"), Value: []byte("v")}}))
 	assert.Equal(t, 2, a2.count("set_bulk"))
 	assert.Equal(t, 0, b2.count("set_bulk"))
 }

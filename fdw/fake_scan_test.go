@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"slices"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // The fake KT as a ScanRemote: match_prefix and key-ordered cursors (as on
@@ -34,23 +36,23 @@ func (f *fakeRemote) CursorFrom(ctx context.Context, db string, from []byte) (Re
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var recs []Record
+	var recs []fdwtype.Record
 	for k, v := range f.db(db) {
 		if bytes.Compare([]byte(k), from) >= 0 {
-			recs = append(recs, Record{Key: []byte(k), Value: v})
+			recs = append(recs, fdwtype.Record{Key: []byte(k), Value: v})
 		}
 	}
-	slices.SortFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
+	slices.SortFunc(recs, func(a, b fdwtype.Record) int { return bytes.Compare(a.Key, b.Key) })
 	return &fakeCursor{f: f, recs: recs}, nil
 }
 
 type fakeCursor struct {
 	f    *fakeRemote
-	recs []Record
+	recs []fdwtype.Record
 	read int // records handed out
 }
 
-func (c *fakeCursor) Next(ctx context.Context, n int) ([]Record, error) {
+func (c *fakeCursor) Next(ctx context.Context, n int) ([]fdwtype.Record, error) {
 	if err := c.f.enter(ctx, "cur_get_batch"); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"sort"
 	"sync"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // fakeRemote is an in-memory KT for unit tests. It counts calls, can fail
@@ -76,22 +78,22 @@ func (f *fakeRemote) Get(ctx context.Context, db string, key []byte) ([]byte, bo
 	return v, ok, nil
 }
 
-func (f *fakeRemote) GetBulk(ctx context.Context, db string, keys [][]byte) ([]Record, error) {
+func (f *fakeRemote) GetBulk(ctx context.Context, db string, keys [][]byte) ([]fdwtype.Record, error) {
 	if err := f.enter(ctx, "get_bulk"); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []Record
+	var out []fdwtype.Record
 	for _, k := range keys {
 		if v, ok := f.db(db)[string(k)]; ok {
-			out = append(out, Record{Key: k, Value: v})
+			out = append(out, fdwtype.Record{Key: k, Value: v})
 		}
 	}
 	return out, nil
 }
 
-func (f *fakeRemote) SetBulk(ctx context.Context, db string, recs []Record) error {
+func (f *fakeRemote) SetBulk(ctx context.Context, db string, recs []fdwtype.Record) error {
 	if err := f.enter(ctx, "set_bulk"); err != nil {
 		return err
 	}
@@ -116,7 +118,7 @@ func (f *fakeRemote) RemoveBulk(ctx context.Context, db string, keys [][]byte) e
 }
 
 // BinSetBulk and BinRemoveBulk count as bin_set_bulk and bin_remove_bulk.
-func (f *fakeRemote) BinSetBulk(ctx context.Context, db string, recs []Record) error {
+func (f *fakeRemote) BinSetBulk(ctx context.Context, db string, recs []fdwtype.Record) error {
 	if err := f.enter(ctx, "bin_set_bulk"); err != nil {
 		return err
 	}
@@ -162,14 +164,14 @@ func (f *fakeRemote) Close() error {
 }
 
 // testTable is a foreign table on a fake server.
-func testTable(db string) Table {
-	return Table{
-		Server: Server{OID: 42, Name: "s", Opts: ServerOptions{Host: "127.0.0.1", Port: 1978, Timeout: DefaultTimeout}},
+func testTable(db string) fdwtype.Table {
+	return fdwtype.Table{
+		Server: fdwtype.Server{OID: 42, Name: "s", Opts: fdwtype.ServerOptions{Host: "127.0.0.1", Port: 1978, Timeout: fdwtype.DefaultTimeout}},
 		Name:   "t", KeyCol: "key", DB: db,
 	}
 }
 
 // newTestBackend is a Backend whose every server is f.
 func newTestBackend(f *fakeRemote) *Backend {
-	return NewBackend(func(ServerOptions) (Remote, error) { return f, nil })
+	return NewBackend(func(fdwtype.ServerOptions) (Remote, error) { return f, nil })
 }

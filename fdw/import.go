@@ -6,11 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// SQLStateFDWSchemaNotFound is fdw_schema_not_found: IMPORT FOREIGN SCHEMA
-// of a remote schema other than "kt".
-const SQLStateFDWSchemaNotFound = "HV00Q"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
+)
 
 // ImportSchemaName is the only remote schema IMPORT FOREIGN SCHEMA accepts:
 // a KT server has one flat list of databases.
@@ -105,17 +103,17 @@ type Import struct {
 
 // StartImport checks the remote schema name and starts listing the server's
 // databases. LIMIT TO and EXCEPT are applied by Postgres to the result.
-func StartImport(be *Backend, srv Server, remoteSchema string, opts []Option) (*Import, *Status) {
+func StartImport(be *Backend, srv fdwtype.Server, remoteSchema string, opts []fdwtype.Option) (*Import, *fdwtype.Status) {
 	if len(opts) > 0 {
-		return nil, &Status{
-			SQLState: SQLStateInvalidOptionName,
+		return nil, &fdwtype.Status{
+			SQLState: fdwtype.SQLStateInvalidOptionName,
 			Message:  fmt.Sprintf("invalid option \"%s\"", opts[0].Name),
 			Hint:     "IMPORT FOREIGN SCHEMA of kt_fdw takes no options.",
 		}
 	}
 	if remoteSchema != ImportSchemaName {
-		return nil, &Status{
-			SQLState: SQLStateFDWSchemaNotFound,
+		return nil, &fdwtype.Status{
+			SQLState: fdwtype.SQLStateFDWSchemaNotFound,
 			Message:  fmt.Sprintf("schema \"%s\" does not exist on KT server \"%s\"", remoteSchema, srv.Name),
 			Detail:   "A KT server has one flat list of databases; kt_fdw calls it schema \"kt\".",
 			Hint:     fmt.Sprintf("Use IMPORT FOREIGN SCHEMA kt FROM SERVER %s INTO <schema>.", srv.Name),
@@ -126,10 +124,10 @@ func StartImport(be *Backend, srv Server, remoteSchema string, opts []Option) (*
 		return nil, st
 	}
 	im := &Import{server: srv.Name}
-	t := Table{Server: srv}
-	im.op = startOp(func(ctx context.Context) *Status {
+	t := fdwtype.Table{Server: srv}
+	im.op = startOp(func(ctx context.Context) *fdwtype.Status {
 		var dbs []Database
-		st := call(ctx, t.opContext("report"), func(ctx context.Context) error {
+		st := call(ctx, opContext(t, "report"), func(ctx context.Context) error {
 			var err error
 			dbs, err = r.Databases(ctx)
 			return err
@@ -141,7 +139,7 @@ func StartImport(be *Backend, srv Server, remoteSchema string, opts []Option) (*
 }
 
 // Wait polls the report call for at most d.
-func (im *Import) Wait(d time.Duration) (finished bool, st *Status) { return im.op.Wait(d) }
+func (im *Import) Wait(d time.Duration) (finished bool, st *fdwtype.Status) { return im.op.Wait(d) }
 
 // Tables is the result once Wait finished without error.
 func (im *Import) Tables() []ImportedTable { return im.tables }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -75,7 +76,7 @@ func TestImportRefusesOtherSchemas(t *testing.T) {
 }
 
 func TestImportRefusesOptions(t *testing.T) {
-	_, st := StartImport(newTestBackend(newFake()), testTable("").Server, "kt", []Option{{Name: "types", Value: "bytea"}})
+	_, st := StartImport(newTestBackend(newFake()), testTable("").Server, "kt", []fdwtype.Option{{Name: "types", Value: "bytea"}})
 	require.NotNil(t, st)
 	assert.Equal(t, "HV00D", st.SQLState)
 	assert.Equal(t, `invalid option "types"`, st.Message)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // Option format 'json': every column but the key is one field of a JSON
@@ -13,13 +15,6 @@ import (
 // converts each column to and from its text form with the type's output and
 // input functions; Go builds and parses the JSON, typed by the category C
 // passes for each column.
-const optFormat = "format"
-
-func init() {
-	validOptions[CatalogTable][optFormat] = func(v string) (bool, string) {
-		return v == "plain" || v == "json", "The format must be 'plain' (two columns: key, value) or 'json' (a key column and any columns, stored as one JSON object)."
-	}
-}
 
 // Column categories (pgext passes them as these bytes).
 const (
@@ -175,20 +170,16 @@ func writeArrayLiteral(b *strings.Builder, raw json.RawMessage) error {
 	return nil
 }
 
-// SQLStateInvalidTextRepresentation: a KT value of a json-format table that
-// is not a JSON object, or a row that cannot be encoded.
-const SQLStateInvalidTextRepresentation = "22P02"
-
 // JSONRowError is the error for a row of table (key as the key column shows
 // it) that could not be encoded or decoded.
-func JSONRowError(table, key string, decoding bool, err error) *Status {
+func JSONRowError(table, key string, decoding bool, err error) *fdwtype.Status {
 	verb := "encode the row"
 	if decoding {
 		verb = "decode the KT value"
 	}
 	// the key's bytes as the message may show them: not valid UTF-8 -> \x hex, long -> shortened
-	shown := Table{}.displayKey([]byte(key))
-	st := Errorf(SQLStateInvalidTextRepresentation, "could not %s of key \"%s\" in foreign table \"%s\" (format 'json')", verb, shown, table)
+	shown := fdwtype.Table{}.DisplayKey([]byte(key))
+	st := fdwtype.Errorf(fdwtype.SQLStateInvalidTextRepresentation, "could not %s of key \"%s\" in foreign table \"%s\" (format 'json')", verb, shown, table)
 	st.Detail = err.Error()
 	return st
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -21,7 +22,7 @@ func TestJSONRowErrorDisplaysKey(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := JSONRowError("tbl", tc.key, true, errors.New("bad"))
 			assert.Contains(t, st.Message, tc.want)
-			assert.Equal(t, SQLStateInvalidTextRepresentation, st.SQLState)
+			assert.Equal(t, fdwtype.SQLStateInvalidTextRepresentation, st.SQLState)
 		})
 	}
 }

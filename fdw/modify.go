@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"time"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // ModifyResult is the outcome of one row of INSERT/UPDATE/DELETE.
@@ -21,11 +23,11 @@ const (
 // INSERT (or a key-changing UPDATE) wants to create.
 type Modify struct {
 	be                *Backend
-	table             Table
+	table             fdwtype.Table
 	onConflictNothing bool
 	op                *Op
-	finish            func() (ModifyResult, *Status) // runs when op succeeded
-	skipped           []bool                         // of the last InsertBatch
+	finish            func() (ModifyResult, *fdwtype.Status) // runs when op succeeded
+	skipped           []bool                                 // of the last InsertBatch
 
 	deferChecks bool         // InsertBatch defers duplicate checks (modify_deferred.go)
 	group       keyGroup     // keys buffered but not checked yet
@@ -33,22 +35,22 @@ type Modify struct {
 }
 
 // NewModify prepares a modify; it does no I/O.
-func NewModify(be *Backend, t Table, onConflictNothing bool) *Modify {
+func NewModify(be *Backend, t fdwtype.Table, onConflictNothing bool) *Modify {
 	return &Modify{be: be, table: t, onConflictNothing: onConflictNothing}
 }
 
 // Insert buffers key=value at nesting level nest unless the key exists.
-func (m *Modify) Insert(nest int, key, value []byte) (ModifyResult, *Status) {
-	key = m.table.ktKey(key) // option prefix (prefix.go)
-	return m.whenAbsent(key, func(exists, buffered bool) (ModifyResult, *Status) {
+func (m *Modify) Insert(nest int, key, value []byte) (ModifyResult, *fdwtype.Status) {
+	key = m.table.KTKey(key) // option prefix (prefix.go)
+	return m.whenAbsent(key, func(exists, buffered bool) (ModifyResult, *fdwtype.Status) {
 		if exists {
 			if m.onConflictNothing {
 				return ModifySkipped, nil
 			}
-			return ModifyError, m.table.duplicateKey(key, buffered)
+			return ModifyError, m.table.DuplicateKey(key, buffered)
 		}
 		m.be.expectRead(m.table, nest, key, nil, true)
-		v, xt := m.table.splitXT(value)
+		v, xt := m.table.SplitValue(value)
 		m.be.writeBuffer(m.table).SetXT(nest, key, v, xt)
 		return ModifyDone, nil
 	})
@@ -58,21 +60,21 @@ func (m *Modify) Insert(nest int, key, value []byte) (ModifyResult, *Status) {
 // about to change held value (rows that came from the buffer are skipped).
 // Call it before Update or Delete.
 func (m *Modify) Saw(nest int, key, value []byte) {
-	key = m.table.ktKey(key)
+	key = m.table.KTKey(key)
 	m.be.expectRead(m.table, nest, key, value, false)
 }
 
 // Update sets the row with key oldKey to newKey=value; a new key moves the record.
-func (m *Modify) Update(nest int, oldKey, newKey, value []byte) (ModifyResult, *Status) {
-	oldKey, newKey = m.table.ktKey(oldKey), m.table.ktKey(newKey)
-	value, xt := m.table.splitXT(value)
+func (m *Modify) Update(nest int, oldKey, newKey, value []byte) (ModifyResult, *fdwtype.Status) {
+	oldKey, newKey = m.table.KTKey(oldKey), m.table.KTKey(newKey)
+	value, xt := m.table.SplitValue(value)
 	if bytes.Equal(oldKey, newKey) {
 		m.be.writeBuffer(m.table).SetXT(nest, newKey, value, xt)
 		return ModifyDone, nil
 	}
-	return m.whenAbsent(newKey, func(exists, buffered bool) (ModifyResult, *Status) {
+	return m.whenAbsent(newKey, func(exists, buffered bool) (ModifyResult, *fdwtype.Status) {
 		if exists {
-			return ModifyError, m.table.duplicateKey(newKey, buffered)
+			return ModifyError, m.table.DuplicateKey(newKey, buffered)
 		}
 		m.be.expectRead(m.table, nest, newKey, nil, true)
 		buf := m.be.writeBuffer(m.table)
@@ -83,17 +85,17 @@ func (m *Modify) Update(nest int, oldKey, newKey, value []byte) (ModifyResult, *
 }
 
 // Delete buffers the removal of key.
-func (m *Modify) Delete(nest int, key []byte) (ModifyResult, *Status) {
-	key = m.table.ktKey(key)
+func (m *Modify) Delete(nest int, key []byte) (ModifyResult, *fdwtype.Status) {
+	key = m.table.KTKey(key)
 	m.be.writeBuffer(m.table).Remove(nest, key)
 	return ModifyDone, nil
 }
 
 // whenAbsent decides whether key exists (buffer first, then one KT get) and
 // hands the answer to finish, now or when Wait sees the lookup end.
-func (m *Modify) whenAbsent(key []byte, finish func(exists, buffered bool) (ModifyResult, *Status)) (ModifyResult, *Status) {
+func (m *Modify) whenAbsent(key []byte, finish func(exists, buffered bool) (ModifyResult, *fdwtype.Status)) (ModifyResult, *fdwtype.Status) {
 	if m.op != nil {
-		return ModifyError, Errorf(SQLStateInternal, "kt_fdw: a modify started while the previous row was pending")
+		return ModifyError, fdwtype.Errorf(fdwtype.SQLStateInternal, "kt_fdw: a modify started while the previous row was pending")
 	}
 	if c, ok := m.be.lookup(m.table, key); ok {
 		return finish(!c.Removed, true)
@@ -111,9 +113,9 @@ func (m *Modify) whenAbsent(key []byte, finish func(exists, buffered bool) (Modi
 		return finish(exists, false)
 	}
 	key = bytes.Clone(key)
-	m.finish = func() (ModifyResult, *Status) { return finish(exists, false) }
-	m.op = startOp(func(ctx context.Context) *Status {
-		return call(ctx, m.table.opContext("get"), func(ctx context.Context) error {
+	m.finish = func() (ModifyResult, *fdwtype.Status) { return finish(exists, false) }
+	m.op = startOp(func(ctx context.Context) *fdwtype.Status {
+		return call(ctx, opContext(m.table, "get"), func(ctx context.Context) error {
 			_, found, err := r.Get(ctx, m.table.DB, key)
 			exists = found
 			return err
@@ -128,11 +130,11 @@ func (m *Modify) whenAbsent(key []byte, finish func(exists, buffered bool) (Modi
 // error otherwise; a key repeated within the batch counts as existing from
 // its second row on. keys and values are borrowed: they must stay valid
 // until the call (and Wait on its pending result) returns, never longer.
-func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *Status) {
+func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *fdwtype.Status) {
 	if m.op != nil {
-		return ModifyError, Errorf(SQLStateInternal, "kt_fdw: a modify started while the previous row was pending")
+		return ModifyError, fdwtype.Errorf(fdwtype.SQLStateInternal, "kt_fdw: a modify started while the previous row was pending")
 	}
-	keys = m.table.ktKeys(keys)
+	keys = m.table.KTKeys(keys)
 	if m.deferChecks {
 		return m.insertBatchDeferred(nest, keys, values)
 	}
@@ -150,7 +152,7 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 	}
 	unknown := group.keys()
 	inKT := map[string]bool{}
-	finish := func() (ModifyResult, *Status) {
+	finish := func() (ModifyResult, *fdwtype.Status) {
 		buf := m.be.writeBuffer(m.table)
 		// Nothing but this batch writes the buffer until finish ends, so
 		// the lookups above still hold, but for keys the batch repeats.
@@ -168,13 +170,13 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 			}
 			if exists {
 				if !m.onConflictNothing {
-					return ModifyError, m.table.duplicateKey(k, buffered)
+					return ModifyError, m.table.DuplicateKey(k, buffered)
 				}
 				m.skipped[i] = true
 				continue
 			}
 			m.be.expectRead(m.table, nest, k, nil, true)
-			v, xt := m.table.splitXT(values[i])
+			v, xt := m.table.SplitValue(values[i])
 			buf.SetXT(nest, k, v, xt)
 			if ours != nil {
 				ours[string(k)] = true
@@ -189,7 +191,7 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 	if st != nil {
 		return ModifyError, st
 	}
-	var now []Record
+	var now []fdwtype.Record
 	if len(unknown) <= checkNowMaxKeys && m.checkNow(r, "get_bulk", func(ctx context.Context) error {
 		var err error
 		now, err = r.GetBulk(ctx, m.table.DB, unknown)
@@ -201,9 +203,9 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 		return finish()
 	}
 	m.finish = finish
-	m.op = startOp(func(ctx context.Context) *Status {
-		var recs []Record
-		st := call(ctx, m.table.opContext("get_bulk"), func(ctx context.Context) error {
+	m.op = startOp(func(ctx context.Context) *fdwtype.Status {
+		var recs []fdwtype.Record
+		st := call(ctx, opContext(m.table, "get_bulk"), func(ctx context.Context) error {
 			var err error
 			recs, err = r.GetBulk(ctx, m.table.DB, unknown)
 			return err
@@ -220,9 +222,9 @@ func (m *Modify) InsertBatch(nest int, keys, values [][]byte) (ModifyResult, *St
 func (m *Modify) Skipped() []bool { return m.skipped }
 
 // Wait polls the pending lookup for at most d.
-func (m *Modify) Wait(d time.Duration) (ModifyResult, *Status) {
+func (m *Modify) Wait(d time.Duration) (ModifyResult, *fdwtype.Status) {
 	if m.op == nil {
-		return ModifyError, Errorf(SQLStateInternal, "kt_fdw: wait on a modify with nothing pending")
+		return ModifyError, fdwtype.Errorf(fdwtype.SQLStateInternal, "kt_fdw: wait on a modify with nothing pending")
 	}
 	op := m.op
 	finished, st := op.Wait(d)

@@ -1,6 +1,10 @@
 package fdw
 
-import "context"
+import (
+	"context"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
+)
 
 // Deferred duplicate checks of a batched INSERT (issue 6, bulk load).
 //
@@ -69,19 +73,19 @@ type checkFlight struct {
 func (m *Modify) DeferDuplicateChecks() { m.deferChecks = true }
 
 // insertBatchDeferred is InsertBatch when the checks are deferred.
-func (m *Modify) insertBatchDeferred(nest int, keys, values [][]byte) (ModifyResult, *Status) {
+func (m *Modify) insertBatchDeferred(nest int, keys, values [][]byte) (ModifyResult, *fdwtype.Status) {
 	m.skipped = m.skipped[:0]
 	buf := m.be.writeBuffer(m.table)
 	for i, k := range keys {
 		c, known := buf.Lookup(k)
 		if known && !c.Removed {
-			return ModifyError, m.table.duplicateKey(k, true)
+			return ModifyError, m.table.DuplicateKey(k, true)
 		}
 		if !known { // a key removed in this transaction needs no check
 			m.group.add(k)
 		}
 		m.be.expectRead(m.table, nest, k, nil, true)
-		v, xt := m.table.splitXT(values[i])
+		v, xt := m.table.SplitValue(values[i])
 		buf.SetXT(nest, k, v, xt)
 	}
 	if m.group.full() {
@@ -92,7 +96,7 @@ func (m *Modify) insertBatchDeferred(nest int, keys, values [][]byte) (ModifyRes
 
 // sendGroup starts the check of the collected keys once the previous check
 // has landed (it may have to wait for it: ModifyPending).
-func (m *Modify) sendGroup() (ModifyResult, *Status) {
+func (m *Modify) sendGroup() (ModifyResult, *fdwtype.Status) {
 	if m.flight != nil {
 		return m.land(m.sendGroup)
 	}
@@ -106,9 +110,9 @@ func (m *Modify) sendGroup() (ModifyResult, *Status) {
 	keys := m.group.keys()
 	m.group = keyGroup{}
 	f := &checkFlight{}
-	f.op = startOp(func(ctx context.Context) *Status {
-		var recs []Record
-		st := call(ctx, m.table.opContext("get_bulk"), func(ctx context.Context) error {
+	f.op = startOp(func(ctx context.Context) *fdwtype.Status {
+		var recs []fdwtype.Record
+		st := call(ctx, opContext(m.table, "get_bulk"), func(ctx context.Context) error {
 			var err error
 			recs, err = r.GetBulk(ctx, m.table.DB, keys)
 			return err
@@ -124,11 +128,11 @@ func (m *Modify) sendGroup() (ModifyResult, *Status) {
 
 // land takes the running check's answer, then continues with then. When
 // the check is still running it returns ModifyPending: Wait lands it.
-func (m *Modify) land(then func() (ModifyResult, *Status)) (ModifyResult, *Status) {
+func (m *Modify) land(then func() (ModifyResult, *fdwtype.Status)) (ModifyResult, *fdwtype.Status) {
 	f := m.flight
-	landed := func() (ModifyResult, *Status) {
+	landed := func() (ModifyResult, *fdwtype.Status) {
 		if f.dup {
-			return ModifyError, m.table.duplicateKey(f.found, false)
+			return ModifyError, m.table.DuplicateKey(f.found, false)
 		}
 		return then()
 	}
@@ -146,9 +150,9 @@ func (m *Modify) land(then func() (ModifyResult, *Status)) (ModifyResult, *Statu
 
 // Finish checks the keys of the statement not checked yet: the end of a
 // statement whose checks were deferred. Poll Wait while it is pending.
-func (m *Modify) Finish() (ModifyResult, *Status) {
+func (m *Modify) Finish() (ModifyResult, *fdwtype.Status) {
 	if m.op != nil {
-		return ModifyError, Errorf(SQLStateInternal, "kt_fdw: a modify ended while a row was pending")
+		return ModifyError, fdwtype.Errorf(fdwtype.SQLStateInternal, "kt_fdw: a modify ended while a row was pending")
 	}
 	if m.flight != nil {
 		return m.land(m.Finish)

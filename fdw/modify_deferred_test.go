@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -28,7 +29,7 @@ func numbered(prefix string, from, n int) []string {
 	return out
 }
 
-func deferredModify(f *fakeRemote) (*Backend, Table, *Modify) {
+func deferredModify(f *fakeRemote) (*Backend, fdwtype.Table, *Modify) {
 	be := newTestBackend(f)
 	tbl := testTable("")
 	m := NewModify(be, tbl, false)
@@ -48,19 +49,19 @@ func TestDeferredInsertChecksAtFinish(t *testing.T) {
 	}{
 		{name: "all new", batches: [][]string{{"n1", "n2"}, {"n3"}}, wantBulk: 1},
 		{name: "key in KT, found at the end", batches: [][]string{{"n1", "kt"}, {"n2"}},
-			wantEnd: SQLStateUniqueViolation, wantKey: "kt", wantBulk: 1},
+			wantEnd: fdwtype.SQLStateUniqueViolation, wantKey: "kt", wantBulk: 1},
 		{name: "repeated within the statement, found at once", batches: [][]string{{"n1", "n2"}, {"n3", "n1"}},
-			wantBatch: SQLStateUniqueViolation, wantKey: "n1", buffered: true},
+			wantBatch: fdwtype.SQLStateUniqueViolation, wantKey: "n1", buffered: true},
 		{name: "buffered by an earlier statement", batches: [][]string{{"n1", "buf"}},
-			wantBatch: SQLStateUniqueViolation, wantKey: "buf", buffered: true},
+			wantBatch: fdwtype.SQLStateUniqueViolation, wantKey: "buf", buffered: true},
 		{name: "deleted in this transaction needs no check", batches: [][]string{{"gone"}}, wantBulk: 0},
 		{name: "nothing inserted", batches: nil, wantBulk: 0},
 		{name: "the empty key in KT", batches: [][]string{{""}},
-			wantEnd: SQLStateUniqueViolation, wantKey: "", wantBulk: 1},
+			wantEnd: fdwtype.SQLStateUniqueViolation, wantKey: "", wantBulk: 1},
 		{name: "the empty key in KT after new keys", batches: [][]string{{"n1"}, {""}},
-			wantEnd: SQLStateUniqueViolation, wantKey: "", wantBulk: 1},
+			wantEnd: fdwtype.SQLStateUniqueViolation, wantKey: "", wantBulk: 1},
 		{name: "the empty key repeated within the statement", batches: [][]string{{"n1", ""}, {""}},
-			wantBatch: SQLStateUniqueViolation, wantKey: "", buffered: true},
+			wantBatch: fdwtype.SQLStateUniqueViolation, wantKey: "", buffered: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +72,7 @@ func TestDeferredInsertChecksAtFinish(t *testing.T) {
 			be, tbl, m := deferredModify(f)
 			be.writeBuffer(tbl).Set(1, []byte("buf"), []byte("b"))
 			be.writeBuffer(tbl).Remove(1, []byte("gone"))
-			var st *Status
+			var st *fdwtype.Status
 			res := ModifyDone
 			for _, b := range tt.batches {
 				ks, vs := rows(b...)
@@ -124,7 +125,7 @@ func TestDeferredInsertGroups(t *testing.T) {
 
 	const batch = 1000
 	var res ModifyResult
-	var st *Status
+	var st *fdwtype.Status
 	for from := 0; from < 2*deferredCheckKeys; from += batch {
 		ks, vs := rows(numbered("k", from, batch)...)
 		res, st = settle(t, m)(m.InsertBatch(1, ks, vs))
@@ -140,7 +141,7 @@ func TestDeferredInsertGroups(t *testing.T) {
 	}
 	require.Equal(t, ModifyError, res)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateUniqueViolation, st.SQLState)
 	assert.Contains(t, st.Message, `"`+lateKey+`"`)
 	assert.LessOrEqual(t, f.count("get_bulk"), 2)
 }
@@ -205,7 +206,7 @@ func TestDeferredInsertFailureRollsBackLevel(t *testing.T) {
 	require.Equal(t, ModifyDone, res)
 	res, st := settle(t, m2)(m2.Finish())
 	require.Equal(t, ModifyError, res)
-	assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateUniqueViolation, st.SQLState)
 	m2.Close()
 	be.EndSubXact(2, false) // ROLLBACK TO SAVEPOINT
 	for _, k := range []string{"n1", "kt", "n2"} {
@@ -226,7 +227,7 @@ func TestDeferredInsertKTErrors(t *testing.T) {
 	res, st := settle(t, m)(m.Finish())
 	require.Equal(t, ModifyError, res)
 	require.NotNil(t, st)
-	assert.NotEqual(t, SQLStateUniqueViolation, st.SQLState)
+	assert.NotEqual(t, fdwtype.SQLStateUniqueViolation, st.SQLState)
 	assert.Contains(t, st.Message, "get_bulk")
 	assert.Nil(t, m.flight)
 }
@@ -259,6 +260,6 @@ func TestInsertBatchNotDeferred(t *testing.T) {
 	ks, vs := rows("n1", "kt")
 	res, st := settle(t, m)(m.InsertBatch(1, ks, vs))
 	require.Equal(t, ModifyError, res)
-	assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateUniqueViolation, st.SQLState)
 	assert.Equal(t, 1, f.count("get_bulk"))
 }

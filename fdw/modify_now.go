@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -27,7 +28,7 @@ func (m *Modify) checkNow(r Remote, op string, fn func(ctx context.Context) erro
 	if _, ok := r.(ktRemote); !ok {
 		return false
 	}
-	oc := m.table.opContext(op)
+	oc := opContext(m.table, op)
 	if oc.Timeout > 0 && oc.Timeout < getNowBudget {
 		return false
 	}
@@ -41,7 +42,7 @@ func (m *Modify) checkNow(r Remote, op string, fn func(ctx context.Context) erro
 
 // firstFound is the first of keys that recs (a get_bulk's answer) holds;
 // ok=false when it holds none (the key found may be the empty key).
-func firstFound(keys [][]byte, recs []Record) (key []byte, ok bool) {
+func firstFound(keys [][]byte, recs []fdwtype.Record) (key []byte, ok bool) {
 	if len(recs) == 0 {
 		return nil, false
 	}
@@ -59,7 +60,7 @@ func firstFound(keys [][]byte, recs []Record) (key []byte, ok bool) {
 
 // finishGroupNow checks the last, small group of a statement on the calling
 // goroutine; ok=false: it could not, use sendGroup.
-func (m *Modify) finishGroupNow() (res ModifyResult, st *Status, ok bool) {
+func (m *Modify) finishGroupNow() (res ModifyResult, st *fdwtype.Status, ok bool) {
 	if m.flight != nil || m.group.len() > checkNowMaxKeys {
 		return 0, nil, false
 	}
@@ -68,7 +69,7 @@ func (m *Modify) finishGroupNow() (res ModifyResult, st *Status, ok bool) {
 		return ModifyError, st, true
 	}
 	keys := m.group.keys()
-	var recs []Record
+	var recs []fdwtype.Record
 	if !m.checkNow(r, "get_bulk", func(ctx context.Context) error {
 		var err error
 		recs, err = r.GetBulk(ctx, m.table.DB, keys)
@@ -78,7 +79,7 @@ func (m *Modify) finishGroupNow() (res ModifyResult, st *Status, ok bool) {
 	}
 	m.group = keyGroup{}
 	if k, found := firstFound(keys, recs); found {
-		return ModifyError, m.table.duplicateKey(k, false), true
+		return ModifyError, m.table.DuplicateKey(k, false), true
 	}
 	return ModifyDone, nil, true
 }

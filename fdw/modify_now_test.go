@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt/ktdev"
 )
 
@@ -19,7 +20,7 @@ func TestInsertCheckOnCallingGoroutine(t *testing.T) {
 	defer be.Conns.CloseAll()
 	r, err := DialKT(tbl.Server.Opts)
 	require.NoError(t, err)
-	require.NoError(t, r.SetBulk(context.Background(), tbl.DB, []Record{{Key: []byte("kt"), Value: []byte("v")}}))
+	require.NoError(t, r.SetBulk(context.Background(), tbl.DB, []fdwtype.Record{{Key: []byte("kt"), Value: []byte("v")}}))
 	require.NoError(t, r.Close())
 
 	for _, tc := range []struct {
@@ -43,7 +44,7 @@ func TestInsertCheckOnCallingGoroutine(t *testing.T) {
 				return
 			}
 			require.Equal(t, ModifyError, res, "answered without going pending")
-			assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+			assert.Equal(t, fdwtype.SQLStateUniqueViolation, st.SQLState)
 			assert.Contains(t, st.Message, `"kt"`)
 		})
 	}
@@ -52,7 +53,7 @@ func TestInsertCheckOnCallingGoroutine(t *testing.T) {
 		defer m.Close()
 		res, st := m.Insert(1, []byte("kt"), []byte("x"))
 		require.Equal(t, ModifyError, res, "answered without going pending")
-		assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+		assert.Equal(t, fdwtype.SQLStateUniqueViolation, st.SQLState)
 		res, st = m.Insert(1, []byte("n9"), []byte("x"))
 		assert.Equal(t, ModifyDone, res, "%v", st)
 	})

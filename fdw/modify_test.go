@@ -4,14 +4,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // settle waits out a pending modify, as the C poll loop does.
 // Use as settle(t, m)(m.Insert(...)).
-func settle(t *testing.T, m *Modify) func(ModifyResult, *Status) (ModifyResult, *Status) {
-	return func(res ModifyResult, st *Status) (ModifyResult, *Status) {
+func settle(t *testing.T, m *Modify) func(ModifyResult, *fdwtype.Status) (ModifyResult, *fdwtype.Status) {
+	return func(res ModifyResult, st *fdwtype.Status) (ModifyResult, *fdwtype.Status) {
 		t.Helper()
 		for i := 0; res == ModifyPending && i < 1000; i++ {
 			res, st = m.Wait(10 * time.Millisecond)
@@ -31,9 +32,9 @@ func TestInsert(t *testing.T) {
 		wantGets  int
 	}{
 		{"new key", false, "", false, ModifyDone, "", 1},
-		{"key in KT", true, "", false, ModifyError, SQLStateUniqueViolation, 1},
+		{"key in KT", true, "", false, ModifyError, fdwtype.SQLStateUniqueViolation, 1},
 		{"key in KT, on conflict do nothing", true, "", true, ModifySkipped, "", 1},
-		{"key in buffer", false, "set", false, ModifyError, SQLStateUniqueViolation, 0},
+		{"key in buffer", false, "set", false, ModifyError, fdwtype.SQLStateUniqueViolation, 0},
 		{"key in buffer, do nothing", false, "set", true, ModifySkipped, "", 0},
 		{"key deleted in this transaction", true, "removed", false, ModifyDone, "", 0},
 	}
@@ -94,7 +95,7 @@ func TestUpdateAndDelete(t *testing.T) {
 	res, st = settle(t, m)(m.Update(1, []byte("a"), []byte("b"), []byte("x")))
 	assert.Equal(t, ModifyError, res)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateUniqueViolation, st.SQLState)
 	assert.Contains(t, st.Message, `"b"`)
 
 	res, st = settle(t, m)(m.Update(1, []byte("a"), []byte("c"), []byte("moved")))
@@ -172,7 +173,7 @@ func TestInsertBatch(t *testing.T) {
 			assert.Zero(t, f.count("get"))
 			if tt.wantRes == ModifyError {
 				require.NotNil(t, st)
-				assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+				assert.Equal(t, fdwtype.SQLStateUniqueViolation, st.SQLState)
 				return
 			}
 			require.Nil(t, st)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // Op is one piece of KT work running in its own goroutine. The backend thread
@@ -11,19 +13,19 @@ import (
 // Postgres interrupts in between (DESIGN.md rule 7).
 type Op struct {
 	done   chan struct{}
-	st     *Status
+	st     *fdwtype.Status
 	cancel context.CancelFunc
 }
 
 // startOp runs fn under a cancellable context; a panic in fn becomes XX000.
-func startOp(fn func(ctx context.Context) *Status) *Op {
+func startOp(fn func(ctx context.Context) *fdwtype.Status) *Op {
 	ctx, cancel := context.WithCancel(context.Background())
 	o := &Op{done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(o.done)
 		defer func() {
 			if r := recover(); r != nil {
-				o.st = PanicStatus(fmt.Sprint(r))
+				o.st = fdwtype.PanicStatus(fmt.Sprint(r))
 			}
 		}()
 		o.st = fn(ctx)
@@ -32,7 +34,7 @@ func startOp(fn func(ctx context.Context) *Status) *Op {
 }
 
 // Wait waits at most d for the op; finished=false means still running.
-func (o *Op) Wait(d time.Duration) (finished bool, st *Status) {
+func (o *Op) Wait(d time.Duration) (finished bool, st *fdwtype.Status) {
 	if !waitChan(o.done, d) {
 		return false, nil
 	}

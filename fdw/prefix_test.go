@@ -3,12 +3,13 @@ package fdw
 import (
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestConfineKeepsScansInsidePrefix(t *testing.T) {
-	tbl := Table{Prefix: []byte("r/")}
+	tbl := fdwtype.Table{Prefix: []byte("r/")}
 	k := func(s string) []byte { return []byte(s) }
 	cases := []struct {
 		name string
@@ -28,7 +29,7 @@ func TestConfineKeepsScansInsidePrefix(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := tbl.confine(c.in)
+			got := confine(tbl, c.in)
 			assert.Equal(t, c.want, got)
 			// every key the confined spec admits carries the prefix
 			for _, key := range [][]byte{k("r/"), k("r/zz"), k("r"), k("s/a"), k("q/"), k("r0")} {
@@ -38,7 +39,7 @@ func TestConfineKeepsScansInsidePrefix(t *testing.T) {
 			}
 		})
 	}
-	assert.Equal(t, ScanSpec{Kind: ScanFull}, Table{}.confine(ScanSpec{Kind: ScanFull}), "no prefix: unchanged")
+	assert.Equal(t, ScanSpec{Kind: ScanFull}, confine(fdwtype.Table{}, ScanSpec{Kind: ScanFull}), "no prefix: unchanged")
 }
 
 func TestPrefixEndAndUnconfine(t *testing.T) {
@@ -46,15 +47,15 @@ func TestPrefixEndAndUnconfine(t *testing.T) {
 	assert.Equal(t, []byte("b"), prefixEnd([]byte("a\xff\xff")))
 	assert.Nil(t, prefixEnd([]byte("\xff")))
 
-	tbl := Table{Prefix: []byte("p:")}
-	rows := tbl.unconfine([]Record{{Key: []byte("p:a"), Value: []byte("1")}, {Key: []byte("x"), Value: []byte("2")}, {Key: []byte("p:")}})
+	tbl := fdwtype.Table{Prefix: []byte("p:")}
+	rows := unconfine(tbl, []fdwtype.Record{{Key: []byte("p:a"), Value: []byte("1")}, {Key: []byte("x"), Value: []byte("2")}, {Key: []byte("p:")}})
 	require.Len(t, rows, 2)
 	assert.Equal(t, "a", string(rows[0].Key))
 	assert.Equal(t, "", string(rows[1].Key))
-	assert.Equal(t, "p:k", string(tbl.ktKey([]byte("k"))))
-	assert.Equal(t, "k", tbl.displayKey([]byte("p:k")), "messages show the key column's value")
-	assert.Nil(t, TablePrefix([]Option{{Name: "db", Value: "1"}}))
-	assert.Equal(t, "p:", string(TablePrefix([]Option{{Name: "prefix", Value: "p:"}})))
-	assert.NotNil(t, Validate(CatalogTable, []Option{{Name: "prefix", Value: ""}}))
-	assert.Nil(t, Validate(CatalogTable, []Option{{Name: "prefix", Value: "rules/"}}))
+	assert.Equal(t, "p:k", string(tbl.KTKey([]byte("k"))))
+	assert.Equal(t, "k", tbl.DisplayKey([]byte("p:k")), "messages show the key column's value")
+	assert.Nil(t, fdwtype.TablePrefix([]fdwtype.Option{{Name: "db", Value: "1"}}))
+	assert.Equal(t, "p:", string(fdwtype.TablePrefix([]fdwtype.Option{{Name: "prefix", Value: "p:"}})))
+	assert.NotNil(t, fdwtype.Validate(fdwtype.CatalogTable, []fdwtype.Option{{Name: "prefix", Value: ""}}))
+	assert.Nil(t, fdwtype.Validate(fdwtype.CatalogTable, []fdwtype.Option{{Name: "prefix", Value: "rules/"}}))
 }

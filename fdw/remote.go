@@ -1,14 +1,10 @@
 package fdw
 
-import "context"
+import (
+	"context"
 
-// Record is one KT record as the FDW sees it. XT is its absolute
-// expiration time in Unix seconds, 0 = never (kept only where the xt
-// column option needs it: GetBulk, cursors, the write buffer).
-type Record struct {
-	Key, Value []byte
-	XT         int64
-}
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
+)
 
 // Remote is the part of a KT client the FDW uses. *kt.Client satisfies it
 // through ktRemote (remote_kt.go); tests use a fake.
@@ -16,8 +12,8 @@ type Remote interface {
 	// Get returns found=false for a missing record.
 	Get(ctx context.Context, db string, key []byte) (value []byte, found bool, err error)
 	// GetBulk returns the records found, in any order.
-	GetBulk(ctx context.Context, db string, keys [][]byte) ([]Record, error)
-	SetBulk(ctx context.Context, db string, recs []Record) error
+	GetBulk(ctx context.Context, db string, keys [][]byte) ([]fdwtype.Record, error)
+	SetBulk(ctx context.Context, db string, recs []fdwtype.Record) error
 	RemoveBulk(ctx context.Context, db string, keys [][]byte) error
 	// AllKeys lists every key of db.
 	AllKeys(ctx context.Context, db string) ([][]byte, error)
@@ -31,4 +27,4 @@ type Remote interface {
 }
 
 // Dialer makes a Remote for a server's options; it must do no I/O.
-type Dialer func(ServerOptions) (Remote, error)
+type Dialer func(fdwtype.ServerOptions) (Remote, error)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -14,11 +15,11 @@ type ktRemote struct{ c *kt.Client }
 
 // DialKT makes a KT client for a server's options. It does no I/O. A host
 // list gets one client per host behind a failover Remote (failover.go).
-func DialKT(o ServerOptions) (Remote, error) {
+func DialKT(o fdwtype.ServerOptions) (Remote, error) {
 	if addrs := o.Addrs(); len(addrs) > 1 {
 		return newFailover(addrs, func(addr string) (Remote, error) {
 			one := o
-			host, port := splitHostEntry(addr, o.Port)
+			host, port := fdwtype.SplitHostEntry(addr, o.Port)
 			one.Host, one.Port = host, port
 			return dialOneKT(one)
 		})
@@ -26,12 +27,12 @@ func DialKT(o ServerOptions) (Remote, error) {
 	return dialOneKT(o)
 }
 
-func dialOneKT(o ServerOptions) (Remote, error) {
+func dialOneKT(o fdwtype.ServerOptions) (Remote, error) {
 	connect := o.ConnectTimeout
 	if connect == 0 {
 		connect = math.MaxInt64 // "no limit" (kt would take 0 as its default)
 	}
-	tlsCfg, st := o.tlsConfig()
+	tlsCfg, st := tlsConfig(o)
 	if st != nil {
 		return nil, st
 	}
@@ -60,7 +61,7 @@ func (r ktRemote) Get(ctx context.Context, db string, key []byte) ([]byte, bool,
 
 // GetBulk uses the binary protocol: no base64 or TSV decoding, about twice
 // the records per second of the HTTP get_bulk.
-func (r ktRemote) GetBulk(ctx context.Context, db string, keys [][]byte) ([]Record, error) {
+func (r ktRemote) GetBulk(ctx context.Context, db string, keys [][]byte) ([]fdwtype.Record, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -76,9 +77,9 @@ func (r ktRemote) GetBulk(ctx context.Context, db string, keys [][]byte) ([]Reco
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Record, len(recs))
+	out := make([]fdwtype.Record, len(recs))
 	for i, rec := range recs {
-		out[i] = Record{Key: rec.Key, Value: rec.Value, XT: absoluteXT(rec.XT)}
+		out[i] = fdwtype.Record{Key: rec.Key, Value: rec.Value, XT: absoluteXT(rec.XT)}
 	}
 	return out, nil
 }
@@ -86,7 +87,7 @@ func (r ktRemote) GetBulk(ctx context.Context, db string, keys [][]byte) ([]Reco
 // SetBulk sends one atomic set_bulk per distinct expiration time (HTTP
 // set_bulk has one xt per call; records without the xt column never expire,
 // so a table without one still makes one call).
-func (r ktRemote) SetBulk(ctx context.Context, db string, recs []Record) error {
+func (r ktRemote) SetBulk(ctx context.Context, db string, recs []fdwtype.Record) error {
 	var xts []int64
 	byXT := map[int64][]kt.Record{}
 	for _, rec := range recs {
@@ -183,7 +184,7 @@ type ktCursor struct {
 	end bool
 }
 
-func (c *ktCursor) Next(ctx context.Context, n int) ([]Record, error) {
+func (c *ktCursor) Next(ctx context.Context, n int) ([]fdwtype.Record, error) {
 	if c.end {
 		return nil, nil
 	}
@@ -194,9 +195,9 @@ func (c *ktCursor) Next(ctx context.Context, n int) ([]Record, error) {
 	if len(recs) < n {
 		c.end = true
 	}
-	out := make([]Record, len(recs))
+	out := make([]fdwtype.Record, len(recs))
 	for i, rec := range recs {
-		out[i] = Record{Key: rec.Key, Value: rec.Value, XT: rec.XT}
+		out[i] = fdwtype.Record{Key: rec.Key, Value: rec.Value, XT: rec.XT}
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 	"github.com/kt-fdw/kt_fdw/kt/ktscript"
 	"github.com/kt-fdw/kt_fdw/kt/wire"
@@ -40,7 +41,7 @@ var _ BinaryBulkRemote = ktRemote{}
 // BinSetBulk stores recs with one binary set_bulk. Binary set_bulk skips
 // records of a database the server does not have; fewer records stored
 // than sent is therefore an error, as HTTP set_bulk's would be.
-func (r ktRemote) BinSetBulk(ctx context.Context, db string, recs []Record) error {
+func (r ktRemote) BinSetBulk(ctx context.Context, db string, recs []fdwtype.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,7 +21,7 @@ func TestKTRemoteSurface(t *testing.T) {
 	defer r.Close()
 	ctx := context.Background()
 
-	recs := []Record{{Key: []byte("p:1"), Value: []byte("a")}, {Key: []byte("p:2"), Value: []byte("b")}, {Key: []byte("q:1"), Value: []byte("c")}}
+	recs := []fdwtype.Record{{Key: []byte("p:1"), Value: []byte("a")}, {Key: []byte("p:2"), Value: []byte("b")}, {Key: []byte("q:1"), Value: []byte("c")}}
 	require.NoError(t, r.SetBulk(ctx, "", recs))
 	n, err := r.Count(ctx, "")
 	require.NoError(t, err)
@@ -53,10 +54,10 @@ func TestKTAnalyzeCursorWalk(t *testing.T) {
 	r, err := DialKT(tbl.Server.Opts)
 	require.NoError(t, err)
 	defer r.Close()
-	var recs []Record
+	var recs []fdwtype.Record
 	for i := 0; i < 2500; i++ {
 		k := []byte(fmt.Sprintf("k%05d", i))
-		recs = append(recs, Record{Key: k, Value: append([]byte("v"), k...)})
+		recs = append(recs, fdwtype.Record{Key: k, Value: append([]byte("v"), k...)})
 	}
 	require.NoError(t, r.SetBulk(context.Background(), tbl.DB, recs))
 

@@ -12,12 +12,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt/ktdev"
 )
 
 // ktTable is a table on a real KT ($KT_TEST_ADDR) or on a dev server; it
 // returns the dev server (nil for a real KT) and clears the database used.
-func ktTable(t *testing.T) (Table, *ktdev.Server) {
+func ktTable(t *testing.T) (fdwtype.Table, *ktdev.Server) {
 	t.Helper()
 	var (
 		srv  *ktdev.Server
@@ -31,8 +32,8 @@ func ktTable(t *testing.T) (Table, *ktdev.Server) {
 	require.NoError(t, err)
 	port, err := strconv.Atoi(portStr)
 	require.NoError(t, err)
-	tbl := Table{
-		Server: Server{OID: 7, Name: "kt", Opts: ServerOptions{Host: host, Port: port, Timeout: 5 * time.Second, ConnectTimeout: time.Second}},
+	tbl := fdwtype.Table{
+		Server: fdwtype.Server{OID: 7, Name: "kt", Opts: fdwtype.ServerOptions{Host: host, Port: port, Timeout: 5 * time.Second, ConnectTimeout: time.Second}},
 		Name:   "kv", KeyCol: "key", DB: "",
 	}
 	r, err := DialKT(tbl.Server.Opts)
@@ -44,7 +45,7 @@ func ktTable(t *testing.T) (Table, *ktdev.Server) {
 	return tbl, srv
 }
 
-func scanAll(t *testing.T, be *Backend, tbl Table, pointGet bool, key []byte) (map[string]string, *Status) {
+func scanAll(t *testing.T, be *Backend, tbl fdwtype.Table, pointGet bool, key []byte) (map[string]string, *fdwtype.Status) {
 	t.Helper()
 	s := NewScan(be, tbl)
 	defer s.Close()
@@ -84,7 +85,7 @@ func TestKTRoundTrip(t *testing.T) {
 	res, st = settle(t, m)(m.Insert(1, []byte("k0001"), []byte("x")))
 	assert.Equal(t, ModifyError, res)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateUniqueViolation, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateUniqueViolation, st.SQLState)
 	assert.Contains(t, st.Detail, "in KT server")
 }
 
@@ -101,7 +102,7 @@ func TestKTErrors(t *testing.T) {
 		bad.DB = "nosuch.kch"
 		_, st := scanAll(t, be, bad, false, nil)
 		require.NotNil(t, st)
-		assert.Equal(t, SQLStateFDWError, st.SQLState)
+		assert.Equal(t, fdwtype.SQLStateFDWError, st.SQLState)
 		assert.Equal(t, fmt.Sprintf(`KT operation match_prefix on server "kt" (%s) failed: no such database`, srv.Addr()), st.Message)
 	})
 
@@ -126,7 +127,7 @@ func TestKTErrors(t *testing.T) {
 		dead.Server.Opts.Port = addr.Port
 		_, st := scanAll(t, be, dead, false, nil)
 		require.NotNil(t, st)
-		assert.Equal(t, SQLStateUnableToConnect, st.SQLState)
+		assert.Equal(t, fdwtype.SQLStateUnableToConnect, st.SQLState)
 		assert.Equal(t, fmt.Sprintf(`could not connect to KT server "kt" at 127.0.0.1:%d: connection refused`, addr.Port), st.Message)
 	})
 }

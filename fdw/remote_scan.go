@@ -1,6 +1,10 @@
 package fdw
 
-import "context"
+import (
+	"context"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
+)
 
 // ScanRemote is what the access paths beyond get and full scan need from a
 // KT client. A Remote without it still works: prefix and range scans then
@@ -17,6 +21,6 @@ type ScanRemote interface {
 // RecordCursor reads records in batches.
 type RecordCursor interface {
 	// Next returns up to n records; fewer than n means the end.
-	Next(ctx context.Context, n int) ([]Record, error)
+	Next(ctx context.Context, n int) ([]fdwtype.Record, error)
 	Close() error
 }

@@ -3,6 +3,8 @@ package fdw
 import (
 	"sync"
 	"time"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // Row counts for the planner. Planning never contacts KT, so the count of
@@ -17,14 +19,14 @@ type rowCount struct {
 
 var rowCounts = struct {
 	sync.Mutex
-	m map[Target]rowCount
-}{m: map[Target]rowCount{}}
+	m map[fdwtype.Target]rowCount
+}{m: map[fdwtype.Target]rowCount{}}
 
 // now is replaced by tests.
 var now = time.Now
 
 // rememberRowCount records that a full scan of t saw n records.
-func rememberRowCount(t Target, n int64) {
+func rememberRowCount(t fdwtype.Target, n int64) {
 	rowCounts.Lock()
 	defer rowCounts.Unlock()
 	rowCounts.m[t] = rowCount{n: n, seen: now()}
@@ -32,7 +34,7 @@ func rememberRowCount(t Target, n int64) {
 
 // CachedRowCount is the record count of a table's KT database seen by a
 // recent full scan in this backend; ok=false when unknown or stale.
-func CachedRowCount(t Table) (n int64, ok bool) {
+func CachedRowCount(t fdwtype.Table) (n int64, ok bool) {
 	rowCounts.Lock()
 	defer rowCounts.Unlock()
 	c, ok := rowCounts.m[t.Target()]

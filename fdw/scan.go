@@ -5,6 +5,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -22,8 +23,8 @@ const (
 )
 
 type scanItem struct {
-	rows []Record
-	st   *Status
+	rows []fdwtype.Record
+	st   *fdwtype.Status
 }
 
 // Scan reads a foreign table: one get for a key lookup, or the whole KT
@@ -32,20 +33,20 @@ type scanItem struct {
 // (read-your-writes) are merged in from a snapshot taken at Start.
 type Scan struct {
 	be     *Backend
-	table  Table
+	table  fdwtype.Table
 	cancel context.CancelFunc
 	out    chan scanItem
 	eof    bool
 }
 
 // NewScan prepares a scan; it does no I/O.
-func NewScan(be *Backend, t Table) *Scan {
+func NewScan(be *Backend, t fdwtype.Table) *Scan {
 	return &Scan{be: be, table: t}
 }
 
 // Start (re)starts the scan: a point lookup when pointGet, else a full scan.
 // A point lookup of a NULL key (key == nil) returns nothing.
-func (s *Scan) Start(pointGet bool, key []byte) *Status {
+func (s *Scan) Start(pointGet bool, key []byte) *fdwtype.Status {
 	if !pointGet {
 		return s.StartSpec(ScanSpec{Kind: ScanFull})
 	}
@@ -56,10 +57,10 @@ func (s *Scan) Start(pointGet bool, key []byte) *Status {
 }
 
 // StartSpec (re)starts the scan with the access path of spec.
-func (s *Scan) StartSpec(spec ScanSpec) *Status {
+func (s *Scan) StartSpec(spec ScanSpec) *fdwtype.Status {
 	s.Close()
 	s.eof = false
-	spec = s.table.confine(spec) // option prefix (prefix.go)
+	spec = confine(s.table, spec) // option prefix (prefix.go)
 	spec.normalize()
 	if spec.Empty {
 		s.eof = true
@@ -70,7 +71,7 @@ func (s *Scan) StartSpec(spec ScanSpec) *Status {
 			// The buffer decides; KT is not asked.
 			s.out = make(chan scanItem, 1)
 			if !c.Removed {
-				s.out <- scanItem{rows: []Record{{Key: bytes.Clone(spec.Keys[0]), Value: c.Value, XT: c.XT}}}
+				s.out <- scanItem{rows: []fdwtype.Record{{Key: bytes.Clone(spec.Keys[0]), Value: c.Value, XT: c.XT}}}
 			}
 			close(s.out)
 			return nil
@@ -113,7 +114,7 @@ func (s *Scan) StartSpec(spec ScanSpec) *Status {
 		}
 		defer func() {
 			if rec := recover(); rec != nil {
-				send(ctx, out, scanItem{st: PanicStatus(rec)})
+				send(ctx, out, scanItem{st: fdwtype.PanicStatus(rec)})
 			}
 		}()
 		p.run(snap)
@@ -139,7 +140,7 @@ func send(ctx context.Context, ch chan<- scanItem, it scanItem) bool {
 }
 
 // Next waits at most d for the next batch.
-func (s *Scan) Next(d time.Duration) (ScanResult, []Record, *Status) {
+func (s *Scan) Next(d time.Duration) (ScanResult, []fdwtype.Record, *fdwtype.Status) {
 	if s.eof || s.out == nil {
 		return ScanEOF, nil, nil
 	}
@@ -170,7 +171,7 @@ func (s *Scan) Next(d time.Duration) (ScanResult, []Record, *Status) {
 		s.Close()
 		return ScanError, nil, it.st
 	}
-	return ScanRows, s.table.withXT(s.table.unconfine(it.rows)), nil
+	return ScanRows, s.table.WithXTHeaders(unconfine(s.table, it.rows)), nil
 }
 
 // Close stops the scan's I/O. The goroutine exits on its own.

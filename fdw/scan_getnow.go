@@ -5,6 +5,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -39,7 +40,7 @@ func (s *Scan) getNow(r Remote, spec ScanSpec) (served bool, resume *kt.Handoff)
 	if _, ok := r.(ktRemote); !ok || s.table.XT || len(spec.Keys) != 1 {
 		return false, nil
 	}
-	oc := s.table.opContext("get")
+	oc := opContext(s.table, "get")
 	budget := getNowBudget
 	if oc.Timeout > 0 && oc.Timeout < budget {
 		return false, nil // a real timeout must be reported as one
@@ -57,7 +58,7 @@ func (s *Scan) getNow(r Remote, spec ScanSpec) (served bool, resume *kt.Handoff)
 	countCall(oc, 1, false)
 	out := make(chan scanItem, 1)
 	if found {
-		out <- scanItem{rows: []Record{{Key: bytes.Clone(key), Value: val}}}
+		out <- scanItem{rows: []fdwtype.Record{{Key: bytes.Clone(key), Value: val}}}
 	}
 	close(out)
 	s.out = out

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt/ktdev"
 )
 
@@ -18,7 +19,7 @@ func TestPointGetOnCallingGoroutine(t *testing.T) {
 	defer be.Conns.CloseAll()
 	r, err := DialKT(tbl.Server.Opts)
 	require.NoError(t, err)
-	require.NoError(t, r.SetBulk(context.Background(), tbl.DB, []Record{{Key: []byte("k"), Value: []byte("v")}}))
+	require.NoError(t, r.SetBulk(context.Background(), tbl.DB, []fdwtype.Record{{Key: []byte("k"), Value: []byte("v")}}))
 	require.NoError(t, r.Close())
 
 	// getNow answered in Start: the first poll, without waiting, has the row

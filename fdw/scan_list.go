@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -36,8 +37,8 @@ var listProbe = 100000
 // not repeated by every scan.
 var listPlans = struct {
 	sync.Mutex
-	m map[Target]listPlan
-}{m: map[Target]listPlan{}}
+	m map[fdwtype.Target]listPlan
+}{m: map[fdwtype.Target]listPlan{}}
 
 type listPlan struct {
 	list        bool
@@ -45,7 +46,7 @@ type listPlan struct {
 	seen        time.Time
 }
 
-func cachedListPlan(t Target) (list, ok bool) {
+func cachedListPlan(t fdwtype.Target) (list, ok bool) {
 	listPlans.Lock()
 	defer listPlans.Unlock()
 	p, ok := listPlans.m[t]
@@ -55,7 +56,7 @@ func cachedListPlan(t Target) (list, ok bool) {
 	return p.list, true
 }
 
-func rememberListPlan(t Target, list bool, l *kt.KeyList) {
+func rememberListPlan(t fdwtype.Target, list bool, l *kt.KeyList) {
 	listPlans.Lock()
 	defer listPlans.Unlock()
 	lp := listPlan{list: list, seen: now()}
@@ -72,7 +73,7 @@ func rememberListPlan(t Target, list bool, l *kt.KeyList) {
 func (p *producer) list(prefix []byte, max, budget, sizeKeys, sizeBytes int) (l *kt.KeyList, complete, ok bool) {
 	l, complete, err := p.tryList(prefix, max, budget, sizeKeys, sizeBytes)
 	if err != nil {
-		return nil, false, p.fail(callStatus(p.ctx, p.table.opContext("match_prefix"), err))
+		return nil, false, p.fail(callStatus(p.ctx, opContext(p.table, "match_prefix"), err))
 	}
 	return l, complete, true
 }
@@ -81,7 +82,7 @@ func (p *producer) list(prefix []byte, max, budget, sizeKeys, sizeBytes int) (l 
 func (p *producer) tryList(prefix []byte, max, budget, sizeKeys, sizeBytes int) (l *kt.KeyList, complete bool, err error) {
 	l = &kt.KeyList{}
 	l.Grow(sizeKeys, sizeBytes)
-	err, _ = callErr(p.ctx, p.table.opContext("match_prefix"), func(ctx context.Context) error {
+	err, _ = callErr(p.ctx, opContext(p.table, "match_prefix"), func(ctx context.Context) error {
 		var err error
 		complete, err = listKeys(ctx, p.r, l, p.table.DB, prefix, max, budget)
 		return err
@@ -105,7 +106,7 @@ func (p *producer) listAllKeys(prefix []byte, sizeKeys, sizeBytes int) (l *kt.Ke
 		if Classify(err) == FailTimeout && p.ctx.Err() == nil {
 			return nil, false, true
 		}
-		return nil, false, p.fail(callStatus(p.ctx, p.table.opContext("match_prefix"), err))
+		return nil, false, p.fail(callStatus(p.ctx, opContext(p.table, "match_prefix"), err))
 	}
 	return l, complete, true
 }
@@ -199,7 +200,7 @@ func (p *producer) listAll(prefix []byte) (l *kt.KeyList, ok bool) {
 // count (one status request, returned as total), whether all keys fit
 // listBudget and arrive within half the server's timeout.
 func (p *producer) worthListing(probe *kt.KeyList, took time.Duration) (total int64, ok bool) {
-	if st := call(p.ctx, p.table.opContext("status"), func(ctx context.Context) error {
+	if st := call(p.ctx, opContext(p.table, "status"), func(ctx context.Context) error {
 		var err error
 		total, err = p.r.Count(ctx, p.table.DB)
 		return err

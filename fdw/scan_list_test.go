@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -141,7 +142,7 @@ func TestFullScanSkipsKeyRemovedAfterListing(t *testing.T) {
 		withListLimits(t, 100, 1<<20)
 		f := fakeWithKeys(300)
 		r := removingLister{fakeRemote: f, remove: "k0150"}
-		be := NewBackend(func(ServerOptions) (Remote, error) { return r, nil })
+		be := NewBackend(func(fdwtype.ServerOptions) (Remote, error) { return r, nil })
 		vals := fullScan(t, be, ScanSpec{Kind: ScanFull, KeysOnly: keysOnly})
 		assert.Len(t, vals, 299, "keysOnly=%v", keysOnly)
 		assert.NotContains(t, vals, "k0150")
@@ -251,7 +252,7 @@ func TestFullScanListingTimeoutWalksCursor(t *testing.T) {
 	withListLimits(t, 100, 1<<20)
 	f := fakeWithKeys(500)
 	r := slowLister{f}
-	be := NewBackend(func(ServerOptions) (Remote, error) { return r, nil })
+	be := NewBackend(func(fdwtype.ServerOptions) (Remote, error) { return r, nil })
 	tbl := testTable("db")
 	tbl.Server.Opts.Timeout = 50 * time.Millisecond
 	for range 2 {

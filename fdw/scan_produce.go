@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -20,7 +21,7 @@ type producer struct {
 	ctx   context.Context
 	out   chan<- scanItem
 	r     Remote
-	table Table
+	table fdwtype.Table
 	spec  ScanSpec
 	snap  bufferView // buffered changes (read-only)
 	// key prefixes the transaction cleared (TRUNCATE): KT records under
@@ -28,7 +29,7 @@ type producer struct {
 	cleared [][]byte
 	// buffered live records matching the spec, sorted; next is the first
 	// one not sent yet
-	buffered []Record
+	buffered []fdwtype.Record
 	next     int
 	sent     int64 // rows sent, for Limit
 	fromKT   int64 // KT records sent, for the planner's row count
@@ -40,18 +41,18 @@ func (p *producer) run(snap bufferView) {
 		// an IN list (per nested-loop rescan): look its keys up, not every buffered key
 		for _, k := range p.spec.Keys {
 			if c, ok := snap.Get(k); ok && !c.Removed {
-				p.buffered = append(p.buffered, Record{Key: k, Value: c.Value, XT: c.XT})
+				p.buffered = append(p.buffered, fdwtype.Record{Key: k, Value: c.Value, XT: c.XT})
 			}
 		}
 	} else {
 		snap.Each(func(k []byte, c Change) bool {
 			if !c.Removed && p.spec.matches(k) {
-				p.buffered = append(p.buffered, Record{Key: k, Value: c.Value, XT: c.XT})
+				p.buffered = append(p.buffered, fdwtype.Record{Key: k, Value: c.Value, XT: c.XT})
 			}
 			return true
 		})
 	}
-	slices.SortFunc(p.buffered, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
+	slices.SortFunc(p.buffered, func(a, b fdwtype.Record) int { return bytes.Compare(a.Key, b.Key) })
 
 	var ok bool
 	switch {
@@ -100,7 +101,7 @@ func (p *producer) fromRemote() (ok bool) {
 }
 
 // fail sends st; the scan ends with it.
-func (p *producer) fail(st *Status) bool {
+func (p *producer) fail(st *fdwtype.Status) bool {
 	send(p.ctx, p.out, scanItem{st: st})
 	return false
 }
@@ -114,7 +115,7 @@ func (p *producer) done() bool {
 // buffered records merged in: in order before and among them when Ordered,
 // else all at the end (last). KT records whose key has a buffered change
 // are dropped: the buffer decides. false when the scan must stop.
-func (p *producer) emit(recs []Record, last bool) bool {
+func (p *producer) emit(recs []fdwtype.Record, last bool) bool {
 	if p.snap.Len() > 0 || len(p.cleared) > 0 {
 		kept := recs[:0]
 		for _, r := range recs {
@@ -140,7 +141,7 @@ func (p *producer) emit(recs []Record, last bool) bool {
 		recs = append(recs[:len(recs):len(recs)], p.buffered[p.next:p.next+take]...)
 		p.next += take
 		if p.spec.Ordered {
-			slices.SortFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
+			slices.SortFunc(recs, func(a, b fdwtype.Record) int { return bytes.Compare(a.Key, b.Key) })
 		}
 	}
 	for len(recs) > 0 {
@@ -169,7 +170,7 @@ func (p *producer) get() bool {
 		val   []byte
 		found bool
 	)
-	if st := call(p.ctx, p.table.opContext("get"), func(ctx context.Context) error {
+	if st := call(p.ctx, opContext(p.table, "get"), func(ctx context.Context) error {
 		var err error
 		val, found, err = p.r.Get(ctx, p.table.DB, key)
 		return err
@@ -177,7 +178,7 @@ func (p *producer) get() bool {
 		return p.fail(st)
 	}
 	if found {
-		return p.emit([]Record{{Key: key, Value: val}}, false)
+		return p.emit([]fdwtype.Record{{Key: key, Value: val}}, false)
 	}
 	return true
 }
@@ -202,8 +203,8 @@ func (p *producer) fetch(chunk [][]byte) bool {
 	if len(chunk) == 0 {
 		return true
 	}
-	var recs []Record
-	if st := call(p.ctx, p.table.opContext("get_bulk"), func(ctx context.Context) error {
+	var recs []fdwtype.Record
+	if st := call(p.ctx, opContext(p.table, "get_bulk"), func(ctx context.Context) error {
 		var err error
 		recs, err = p.r.GetBulk(ctx, p.table.DB, chunk)
 		return err
@@ -215,8 +216,8 @@ func (p *producer) fetch(chunk [][]byte) bool {
 			recs[i].Value = []byte{} // not read: not copied to Postgres
 		}
 	}
-	if p.spec.Ordered && !slices.IsSortedFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) }) {
-		slices.SortFunc(recs, func(a, b Record) int { return bytes.Compare(a.Key, b.Key) })
+	if p.spec.Ordered && !slices.IsSortedFunc(recs, func(a, b fdwtype.Record) int { return bytes.Compare(a.Key, b.Key) }) {
+		slices.SortFunc(recs, func(a, b fdwtype.Record) int { return bytes.Compare(a.Key, b.Key) })
 	}
 	return p.emit(recs, false)
 }
@@ -288,7 +289,7 @@ func (p *producer) cursor() bool {
 		}
 		return p.keys(keys)
 	}
-	oc := p.table.opContext("cur_get")
+	oc := opContext(p.table, "cur_get")
 	var from []byte // a hash DB's cursor jumps to one exact key: start at the first
 	if p.spec.Ordered {
 		switch {
@@ -299,7 +300,7 @@ func (p *producer) cursor() bool {
 		}
 	}
 	var cur RecordCursor
-	if st := call(p.ctx, p.table.opContext("cur_jump"), func(ctx context.Context) error {
+	if st := call(p.ctx, opContext(p.table, "cur_jump"), func(ctx context.Context) error {
 		var err error
 		cur, err = sr.CursorFrom(ctx, p.table.DB, from)
 		return err
@@ -312,7 +313,7 @@ func (p *producer) cursor() bool {
 		batch = int(min(p.spec.Limit+1, ScanBatch))
 	}
 	for {
-		var recs []Record
+		var recs []fdwtype.Record
 		// no retry: a cursor does not survive a new connection
 		err := withTimeout(p.ctx, oc.Timeout, func(ctx context.Context) error {
 			var err error

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/cockroachdb/errors"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // drain polls a scan to the end, as the C side does.
-func drain(t *testing.T, s *Scan) (map[string]string, int, *Status) {
+func drain(t *testing.T, s *Scan) (map[string]string, int, *fdwtype.Status) {
 	t.Helper()
 	out := map[string]string{}
 	batches := 0
@@ -110,7 +111,7 @@ func TestScanErrors(t *testing.T) {
 	require.Nil(t, s.Start(false, nil))
 	_, _, st := drain(t, s)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateFDWError, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateFDWError, st.SQLState)
 	assert.Equal(t, `KT operation match_prefix on server "s" (127.0.0.1:1978) failed: KT said no`, st.Message)
 }
 

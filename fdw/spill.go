@@ -22,6 +22,8 @@ package fdw
 import (
 	"hash/maphash"
 	"slices"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // DefaultBufferMemory is the default budget of a write buffer's in-memory
@@ -167,7 +169,7 @@ func (b *Buffer) spill() {
 }
 
 // Err is the spill failure that makes the commit fail, if any.
-func (b *Buffer) Err() *Status { return spillStatus(b.err) }
+func (b *Buffer) Err() *fdwtype.Status { return spillStatus(b.err) }
 
 // spilledLen counts the keys of a spilled buffer.
 func (b *Buffer) spilledLen() int {

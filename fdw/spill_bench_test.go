@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // BenchmarkBufferInsertCommit buffers BENCH_ROWS-like 110-byte records as
@@ -15,7 +17,7 @@ import (
 func BenchmarkBufferInsertCommit(b *testing.B) {
 	const rows = 1000000
 	value := make([]byte, 100)
-	for _, budget := range []int64{MaxBufferMemory, DefaultBufferMemory} {
+	for _, budget := range []int64{fdwtype.MaxBufferMemory, DefaultBufferMemory} {
 		b.Run(fmt.Sprintf("budget=%d", budget), func(b *testing.B) {
 			for range b.N {
 				buf := &Buffer{budget: budget}
@@ -30,7 +32,7 @@ func BenchmarkBufferInsertCommit(b *testing.B) {
 				it := buf.FinalIter()
 				n := 0
 				for {
-					sets, removes, st := it.Next(4 * DefaultApplyBatch)
+					sets, removes, st := it.Next(4 * fdwtype.DefaultApplyBatch)
 					if st != nil {
 						b.Fatal(st)
 					}

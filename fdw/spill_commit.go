@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // applyStreamed is the commit of a spilled buffer without conflict_check:
@@ -18,7 +20,7 @@ import (
 // any commit. The pieces reuse their buffers: neither the apply nor a
 // Remote keeps a record's slices after its call returned (a KT client
 // sends them; the tests' fake copies them).
-func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status) {
+func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *fdwtype.Status) {
 	if st := w.buf.Err(); st != nil {
 		return true, st // a spill failed: the commit fails, nothing was sent
 	}
@@ -27,7 +29,7 @@ func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status
 	}
 	batch := w.table.Server.Opts.Xact.ApplyBatch
 	if batch < 1 {
-		batch = DefaultApplyBatch
+		batch = fdwtype.DefaultApplyBatch
 	}
 	piece := max(2*batch, binaryApplyChunk)
 	// TRUNCATE: list the cleared keys KT has that the transaction does not
@@ -36,7 +38,7 @@ func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status
 	// never leaves the cleared range empty in between
 	var extra [][]byte
 	if clears := w.buf.Clears(); len(clears) > 0 {
-		var st *Status
+		var st *fdwtype.Status
 		if extra, st = listCleared(ctx, w.table, w.remote, clears, w.buf.spillView(false).Has); st != nil {
 			return true, st
 		}
@@ -45,7 +47,7 @@ func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status
 	it := w.buf.FinalIter()
 	it.reuse = true // applyTarget keeps nothing of a piece after it returns
 	defer it.Close()
-	if st := applyPieces(it, piece, func(sets []Record, removes [][]byte) *Status {
+	if st := applyPieces(it, piece, func(sets []fdwtype.Record, removes [][]byte) *fdwtype.Status {
 		return applyTarget(ctx, w.table, w.remote, sets, removes, nil)
 	}); st != nil {
 		return true, st
@@ -61,9 +63,9 @@ func (w commitWork) applyStreamed(ctx context.Context) (handled bool, st *Status
 // mergedPiece is one piece of the merge, in its slot.
 type mergedPiece struct {
 	slot    int
-	sets    []Record
+	sets    []fdwtype.Record
 	removes [][]byte
-	st      *Status
+	st      *fdwtype.Status
 }
 
 // applyPieces sends the iterator's pieces through apply in key order while
@@ -72,7 +74,7 @@ type mergedPiece struct {
 // two cost about the same in a 1,000,000-row bulk commit). It returns once
 // that goroutine has stopped: nothing reads the spill files after the
 // commit ends (the buffer then removes them).
-func applyPieces(it *FinalIter, piece int, apply func([]Record, [][]byte) *Status) *Status {
+func applyPieces(it *FinalIter, piece int, apply func([]fdwtype.Record, [][]byte) *fdwtype.Status) *fdwtype.Status {
 	pieces := make(chan mergedPiece)
 	free := make(chan int, 2)
 	free <- 0
@@ -84,7 +86,7 @@ func applyPieces(it *FinalIter, piece int, apply func([]Record, [][]byte) *Statu
 		defer func() {
 			if r := recover(); r != nil { // a Go bug fails the commit, not the backend
 				select {
-				case pieces <- mergedPiece{st: PanicStatus(fmt.Sprint(r))}:
+				case pieces <- mergedPiece{st: fdwtype.PanicStatus(fmt.Sprint(r))}:
 				case <-done:
 				}
 			}

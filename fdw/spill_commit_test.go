@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,12 +28,12 @@ func TestSpilledCommit(t *testing.T) {
 			}
 			be := newTestBackend(f)
 			tbl := testTable("db")
-			tbl.Server.Opts.BufferMemory = MinBufferMemory
+			tbl.Server.Opts.BufferMemory = fdwtype.MinBufferMemory
 			set := func(nest int, k, v string) {
 				be.writeBuffer(tbl).Set(nest, []byte(k), []byte(v))
 			}
 			if truncate {
-				require.Nil(t, be.Truncate(1, []Table{tbl}))
+				require.Nil(t, be.Truncate(1, []fdwtype.Table{tbl}))
 				clear(want)
 			}
 			for i := range 30000 {
@@ -80,13 +81,13 @@ func TestSpillFailureFailsCommit(t *testing.T) {
 	f := newFake()
 	be := newTestBackend(f)
 	tbl := testTable("db")
-	tbl.Server.Opts.BufferMemory = MinBufferMemory
+	tbl.Server.Opts.BufferMemory = fdwtype.MinBufferMemory
 	for i := range 1000 {
 		be.writeBuffer(tbl).Set(1, fmt.Appendf(nil, "k%04d", i), []byte("some value of a few bytes"))
 	}
 	st := commit(t, be)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateIOError, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateIOError, st.SQLState)
 	assert.Contains(t, st.Message, "/nonexistent/kt_fdw/pgsql_tmp")
 	assert.Empty(t, f.contents("db"))
 }
@@ -96,7 +97,7 @@ func TestSpillFailureFailsCommit(t *testing.T) {
 // and an apply failure ends the merge and is returned.
 func TestApplyPiecesOverlapsTheMerge(t *testing.T) {
 	useSpillDir(t)
-	buf := &Buffer{budget: MinBufferMemory}
+	buf := &Buffer{budget: fdwtype.MinBufferMemory}
 	for i := range 30000 {
 		v := fmt.Sprintf("v%d", i)
 		if i%7 == 0 {
@@ -122,7 +123,7 @@ func TestApplyPiecesOverlapsTheMerge(t *testing.T) {
 	}
 	var got []string
 	pieces := 0
-	st := applyPieces(newIter(), 1000, func(sets []Record, removes [][]byte) *Status {
+	st := applyPieces(newIter(), 1000, func(sets []fdwtype.Record, removes [][]byte) *fdwtype.Status {
 		pieces++
 		before := fmt.Sprint(sets, removes)
 		for _, r := range sets {
@@ -142,10 +143,10 @@ func TestApplyPiecesOverlapsTheMerge(t *testing.T) {
 	assert.Equal(t, want, got)
 
 	calls := 0
-	st = applyPieces(newIter(), 1000, func([]Record, [][]byte) *Status {
+	st = applyPieces(newIter(), 1000, func([]fdwtype.Record, [][]byte) *fdwtype.Status {
 		calls++
 		if calls == 2 {
-			return &Status{SQLState: SQLStateFDWError, Message: "piece 2 failed"}
+			return &fdwtype.Status{SQLState: fdwtype.SQLStateFDWError, Message: "piece 2 failed"}
 		}
 		return nil
 	})
@@ -161,7 +162,7 @@ func TestBufferedWritesOfSpilledBuffer(t *testing.T) {
 	useSpillDir(t)
 	be := newTestBackend(newFake())
 	tbl := testTable("db")
-	tbl.Server.Opts.BufferMemory = MinBufferMemory
+	tbl.Server.Opts.BufferMemory = fdwtype.MinBufferMemory
 	for i := range 100 {
 		be.writeBuffer(tbl).Set(1, []byte(fmt.Sprintf("k%06d", i)), []byte("v"))
 	}

@@ -19,11 +19,7 @@ import (
 	"syscall"
 
 	"github.com/cockroachdb/errors"
-)
-
-const (
-	SQLStateDiskFull = "53100" // disk_full
-	SQLStateIOError  = "58030" // io_error
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // spillDir returns the directory for new spill files. A variable so tests
@@ -77,19 +73,19 @@ func (e *spillError) Unwrap() error { return e.err }
 
 // spillStatus turns a spill failure into the Status the transaction fails
 // with: 53100 when the disk (or quota) is full, 58030 otherwise.
-func spillStatus(err error) *Status {
+func spillStatus(err error) *fdwtype.Status {
 	if err == nil {
 		return nil
 	}
-	var st *Status
+	var st *fdwtype.Status
 	if errors.As(err, &st) {
 		return st
 	}
-	state := SQLStateIOError
+	state := fdwtype.SQLStateIOError
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		state = SQLStateDiskFull
+		state = fdwtype.SQLStateDiskFull
 	}
-	return &Status{
+	return &fdwtype.Status{
 		SQLState: state,
 		Message:  err.Error(),
 		Detail:   "The transaction's buffered KT writes beyond the server option buffer_memory are kept in temporary files; nothing was sent to KT.",

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +23,7 @@ func fill(b *Buffer, nest, n int, prefix string) {
 // away with their savepoint level and at the end of the transaction.
 func TestSpillFilesRemoved(t *testing.T) {
 	dir := useSpillDir(t)
-	b := &Buffer{budget: MinBufferMemory}
+	b := &Buffer{budget: fdwtype.MinBufferMemory}
 	fill(b, 1, 500, "a")
 	outer := spillFiles(t, dir)
 	require.Positive(t, outer, "500 x 100 bytes over an 8 kB budget spilled")
@@ -61,10 +62,10 @@ func TestSpillFilesRemovedAtTransactionEnd(t *testing.T) {
 	for _, end := range []string{"EndXact", "Reset"} {
 		t.Run(end, func(t *testing.T) {
 			dir := useSpillDir(t)
-			so, st := ParseServerOptions([]Option{{Name: "buffer_memory", Value: "8kB"}})
+			so, st := fdwtype.ParseServerOptions([]fdwtype.Option{{Name: "buffer_memory", Value: "8kB"}})
 			require.Nil(t, st)
 			be := NewBackend(nil)
-			tbl := Table{Server: Server{OID: 1, Name: "s", Opts: so}, DB: "0"}
+			tbl := fdwtype.Table{Server: fdwtype.Server{OID: 1, Name: "s", Opts: so}, DB: "0"}
 			fill(be.writeBuffer(tbl), 1, 300, "k")
 			require.Positive(t, spillFiles(t, dir))
 			if end == "EndXact" {
@@ -86,11 +87,11 @@ func TestSpillFailureKeepsWrites(t *testing.T) {
 	spillDir = func() (string, error) { return filepath.Join(notDir, "pgsql_tmp"), nil }
 	t.Cleanup(func() { spillDir = old })
 
-	b := &Buffer{budget: MinBufferMemory}
+	b := &Buffer{budget: fdwtype.MinBufferMemory}
 	fill(b, 1, 300, "k")
 	st := b.Err()
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateIOError, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateIOError, st.SQLState)
 	assert.Contains(t, st.Message, "could not create kt_fdw write buffer spill file")
 	assert.Contains(t, st.Message, notDir)
 	assert.Equal(t, 300, b.Len(), "nothing lost")
@@ -104,7 +105,7 @@ func TestSpillFailureKeepsWrites(t *testing.T) {
 
 func TestSpillStatusDiskFull(t *testing.T) {
 	st := spillStatus(&spillError{op: "write", path: "base/pgsql_tmp/x", err: &os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}})
-	assert.Equal(t, SQLStateDiskFull, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateDiskFull, st.SQLState)
 	assert.Contains(t, st.Message, `could not write kt_fdw write buffer spill file "base/pgsql_tmp/x"`)
 	assert.Contains(t, st.Hint, "buffer_memory")
 	assert.Nil(t, spillStatus(nil))
@@ -184,7 +185,7 @@ func TestSpillFrozenBytes(t *testing.T) {
 // soon as it is open: a process that ends without Release leaves nothing.
 func TestSpillFileUnlinkedOutsideDataDirectory(t *testing.T) {
 	t.Chdir(t.TempDir()) // no PG_VERSION
-	b := &Buffer{budget: MinBufferMemory}
+	b := &Buffer{budget: fdwtype.MinBufferMemory}
 	fill(b, 1, 300, "k")
 	require.Nil(t, b.Err())
 	require.True(t, b.spilled())

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +36,7 @@ func TestKeyFilter(t *testing.T) {
 // segment (RELEASE of a savepoint) is found although it was never spilled.
 func TestKeyFilterSkipsOnlyRuns(t *testing.T) {
 	useSpillDir(t)
-	b := &Buffer{budget: MinBufferMemory}
+	b := &Buffer{budget: fdwtype.MinBufferMemory}
 	fill(b, 1, 300, "a") // spilled
 	require.NotEmpty(t, b.filter.parts)
 	b.Set(1, []byte("m"), []byte("1"))

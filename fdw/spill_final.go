@@ -1,11 +1,13 @@
 package fdw
 
+import "github.com/kt-fdw/kt_fdw/fdw/fdwtype"
+
 // FinalIter streams a buffer's final states in key order for COMMIT, one
 // chunk at a time, so a commit of a spilled buffer holds one chunk of
 // records and not the whole transaction.
 type FinalIter struct {
 	m   *merger
-	err *Status
+	err *fdwtype.Status
 	// reuse: each Next overwrites what the previous one returned (the
 	// commit's own streaming, which is done with a piece when it asks for
 	// the next), so a commit makes no garbage per record
@@ -16,7 +18,7 @@ type FinalIter struct {
 // pieceSlot holds one piece's records and the copies of their bytes.
 type pieceSlot struct {
 	a       arena
-	sets    []Record
+	sets    []fdwtype.Record
 	removes [][]byte
 }
 
@@ -31,17 +33,17 @@ func (b *Buffer) FinalIter() *FinalIter {
 // the end. The slices stay valid after later calls. st reports a failed
 // read of a spill file (58030), or the spill failure the buffer had (the
 // commit must fail then: the buffer may be incomplete on disk).
-func (it *FinalIter) Next(max int) (sets []Record, removes [][]byte, st *Status) {
+func (it *FinalIter) Next(max int) (sets []fdwtype.Record, removes [][]byte, st *fdwtype.Status) {
 	if it.reuse {
 		return it.NextSlot(0, max)
 	}
-	return it.next(max, &arena{}, make([]Record, 0, min(maxInt(max, 1), 1<<16)), nil)
+	return it.next(max, &arena{}, make([]fdwtype.Record, 0, min(maxInt(max, 1), 1<<16)), nil)
 }
 
 // NextSlot is Next for a reusing iterator that keeps two pieces: it
 // overwrites what the previous call with the same slot (0 or 1) returned,
 // so one piece can be sent while the next is merged.
-func (it *FinalIter) NextSlot(slot, max int) (sets []Record, removes [][]byte, st *Status) {
+func (it *FinalIter) NextSlot(slot, max int) (sets []fdwtype.Record, removes [][]byte, st *fdwtype.Status) {
 	ps := &it.slots[slot]
 	ps.a.reset()
 	sets, removes, st = it.next(max, &ps.a, ps.sets[:0], ps.removes[:0])
@@ -51,7 +53,7 @@ func (it *FinalIter) NextSlot(slot, max int) (sets []Record, removes [][]byte, s
 	return sets, removes, st
 }
 
-func (it *FinalIter) next(max int, a *arena, sets []Record, removes [][]byte) ([]Record, [][]byte, *Status) {
+func (it *FinalIter) next(max int, a *arena, sets []fdwtype.Record, removes [][]byte) ([]fdwtype.Record, [][]byte, *fdwtype.Status) {
 	if it.err != nil {
 		return nil, nil, it.err
 	}
@@ -67,7 +69,7 @@ func (it *FinalIter) next(max int, a *arena, sets []Record, removes [][]byte) ([
 		if c.Removed {
 			removes = append(removes, key)
 		} else {
-			sets = append(sets, Record{Key: key, Value: c.Value, XT: c.XT})
+			sets = append(sets, fdwtype.Record{Key: key, Value: c.Value, XT: c.XT})
 		}
 	}
 	if it.m.err != nil {

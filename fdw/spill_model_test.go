@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/require"
 )
 
@@ -64,7 +65,7 @@ func changeString(c Change, ok bool) string {
 
 // finalString renders Final, or FinalIter in chunks of max keys.
 func finalString(t *testing.T, b *Buffer, max int) string {
-	var sets []Record
+	var sets []fdwtype.Record
 	var removes [][]byte
 	if max == 0 {
 		sets, removes = b.Final()

@@ -3,6 +3,7 @@ package fdw
 import (
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,11 +28,11 @@ func TestBufferMemoryOption(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.value, func(t *testing.T) {
-			opts := []Option{{Name: "buffer_memory", Value: tc.value}}
-			so, st := ParseServerOptions(opts)
+			opts := []fdwtype.Option{{Name: "buffer_memory", Value: tc.value}}
+			so, st := fdwtype.ParseServerOptions(opts)
 			if tc.want == 0 {
 				require.NotNil(t, st)
-				assert.Equal(t, SQLStateInvalidParameterValue, st.SQLState)
+				assert.Equal(t, fdwtype.SQLStateInvalidParameterValue, st.SQLState)
 				assert.Contains(t, st.Message, `"buffer_memory"`)
 				assert.Contains(t, st.Message, tc.value)
 				assert.Contains(t, st.Hint, "between 8kB and 1024GB")
@@ -45,9 +46,9 @@ func TestBufferMemoryOption(t *testing.T) {
 
 // A table's buffer takes its server's buffer_memory.
 func TestWriteBufferTakesBufferMemory(t *testing.T) {
-	so, st := ParseServerOptions([]Option{{Name: "buffer_memory", Value: "64kB"}})
+	so, st := fdwtype.ParseServerOptions([]fdwtype.Option{{Name: "buffer_memory", Value: "64kB"}})
 	require.Nil(t, st)
 	be := NewBackend(nil)
-	buf := be.writeBuffer(Table{Server: Server{OID: 1, Name: "s", Opts: so}, DB: "0"})
+	buf := be.writeBuffer(fdwtype.Table{Server: fdwtype.Server{OID: 1, Name: "s", Opts: so}, DB: "0"})
 	assert.Equal(t, int64(64<<10), buf.budget)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,9 +25,9 @@ func TestServerStatsCountsRoundTripsAndErrors(t *testing.T) {
 	tbl := testTable("")
 	tbl.Server.OID = 4242
 	before := statOf(t, be, 4242)
-	op := func(errs ...error) *Status {
+	op := func(errs ...error) *fdwtype.Status {
 		fn, _ := seq(errs...)
-		return call(context.Background(), tbl.opContext("get"), fn)
+		return call(context.Background(), opContext(tbl, "get"), fn)
 	}
 
 	_, st := be.remote(tbl.Server) // a cached client
@@ -59,7 +60,7 @@ func TestServerStatsCountsRoundTripsAndErrors(t *testing.T) {
 
 func TestServerStatsFailoverState(t *testing.T) {
 	f, a, _, _ := twoHosts(t)
-	be := NewBackend(func(ServerOptions) (Remote, error) { return f, nil })
+	be := NewBackend(func(fdwtype.ServerOptions) (Remote, error) { return f, nil })
 	tbl := testTable("")
 	tbl.Server.OID = 4343
 	tbl.Server.Opts.Host = "a,b"

@@ -1,6 +1,10 @@
 package fdw
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
+)
 
 // Sync is the Go half of the kt_fdw_sync trigger function (doc/sync.md) for
 // one trigger's target table. The C half (pgext/sync.c) turns each changed
@@ -9,18 +13,11 @@ import "bytes"
 // buffer is applied at COMMIT as for any other write through the table.
 type Sync struct {
 	be    *Backend
-	table Table
+	table fdwtype.Table
 }
 
 // NewSync prepares the writes of a trigger into t; it does no I/O.
-func NewSync(be *Backend, t Table) *Sync { return &Sync{be: be, table: t} }
-
-// SyncBlind reports whether the trigger may write t without reading KT.
-// Not with conflict_check (its promise is about records the transaction
-// read: the trigger then goes through the foreign table, which reads them),
-// nor on a readonly table (the foreign table's own statement raises the
-// refusal, with the command it names).
-func (t Table) SyncBlind() bool { return !t.ConflictCheck && !t.ReadOnly }
+func NewSync(be *Backend, t fdwtype.Table) *Sync { return &Sync{be: be, table: t} }
 
 // Row buffers one source row change at nesting level nest. oldKey is the
 // KT key (without prefix) of the row before the change, newKey the one
@@ -30,17 +27,17 @@ func (t Table) SyncBlind() bool { return !t.ConflictCheck && !t.ReadOnly }
 // through DELETE/UPDATE/INSERT of the foreign table: the old record is
 // removed when the key changed or the value became NULL, and the new record
 // is set when both its key and value exist.
-func (s *Sync) Row(nest int, oldKey, newKey, value []byte) *Status {
+func (s *Sync) Row(nest int, oldKey, newKey, value []byte) *fdwtype.Status {
 	if st := s.table.CheckWritable("UPDATE"); st != nil {
 		return st // pgext checks SyncBlind first; the last line of defence
 	}
 	buf := s.be.writeBuffer(s.table)
 	if oldKey != nil && (newKey == nil || value == nil || !bytes.Equal(oldKey, newKey)) {
-		buf.Remove(nest, s.table.ktKey(oldKey))
+		buf.Remove(nest, s.table.KTKey(oldKey))
 	}
 	if newKey != nil && value != nil {
-		v, xt := s.table.splitXT(value)
-		buf.SetXT(nest, s.table.ktKey(newKey), v, xt)
+		v, xt := s.table.SplitValue(value)
+		buf.SetXT(nest, s.table.KTKey(newKey), v, xt)
 	}
 	return nil
 }

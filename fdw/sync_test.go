@@ -3,6 +3,7 @@ package fdw
 import (
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,8 +63,8 @@ func TestSyncRowXTAndSavepoints(t *testing.T) {
 	tbl := testTable("")
 	tbl.XT = true
 	s := NewSync(be, tbl)
-	require.Nil(t, s.Row(1, nil, bs("k"), WithXT(1234, bs(`{"a":1}`))))
-	require.Nil(t, s.Row(2, bs("k"), bs("k"), WithXT(0, bs(`{"a":2}`))))
+	require.Nil(t, s.Row(1, nil, bs("k"), fdwtype.WithXT(1234, bs(`{"a":1}`))))
+	require.Nil(t, s.Row(2, bs("k"), bs("k"), fdwtype.WithXT(0, bs(`{"a":2}`))))
 	c, ok := be.lookup(tbl, bs("k"))
 	require.True(t, ok)
 	assert.Equal(t, `{"a":2}`, string(c.Value))
@@ -86,7 +87,7 @@ func TestSyncBlind(t *testing.T) {
 	assert.False(t, tbl.SyncBlind())
 	st := NewSync(newTestBackend(newFake()), tbl).Row(1, nil, bs("k"), bs("v"))
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateObjectNotInPrerequisiteState, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateObjectNotInPrerequisiteState, st.SQLState)
 }
 
 // fakeCallsTotal is the number of KT operations f served.

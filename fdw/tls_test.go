@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt/ktdev"
 	"github.com/kt-fdw/kt_fdw/test/testcerts"
 )
@@ -17,25 +18,25 @@ import (
 func TestValidateTLSOptions(t *testing.T) {
 	tests := []struct {
 		name  string
-		opts  []Option
+		opts  []fdwtype.Option
 		state string
 		inMsg string
 	}{
-		{"tls on", []Option{{"tls", "on"}}, "", ""},
-		{"tls true", []Option{{"tls", "true"}}, "", ""},
-		{"full mutual tls", []Option{{"tls", "on"}, {"tls_ca_file", "/ca.pem"}, {"tls_cert_file", "c.pem"}, {"tls_key_file", "k.pem"}, {"tls_server_name", "kt.example"}}, "", ""},
-		{"files kept with tls off", []Option{{"tls", "off"}, {"tls_ca_file", "/ca.pem"}}, "", ""},
-		{"bad bool", []Option{{"tls", "maybe"}}, SQLStateInvalidParameterValue, `"tls": "maybe"`},
-		{"cert without key", []Option{{"tls", "on"}, {"tls_cert_file", "c.pem"}}, SQLStateInvalidParameterValue, "together"},
-		{"key without cert", []Option{{"tls", "on"}, {"tls_key_file", "k.pem"}}, SQLStateInvalidParameterValue, "together"},
-		{"ca without tls", []Option{{"tls_ca_file", "/ca.pem"}}, SQLStateInvalidParameterValue, `needs option "tls"`},
-		{"server name without tls", []Option{{"tls_server_name", "x"}}, SQLStateInvalidParameterValue, `needs option "tls"`},
-		{"empty path", []Option{{"tls", "on"}, {"tls_ca_file", " "}}, SQLStateInvalidParameterValue, `"tls_ca_file"`},
-		{"server name with space", []Option{{"tls", "on"}, {"tls_server_name", "a b"}}, SQLStateInvalidParameterValue, `"tls_server_name"`},
+		{"tls on", []fdwtype.Option{{Name: "tls", Value: "on"}}, "", ""},
+		{"tls true", []fdwtype.Option{{Name: "tls", Value: "true"}}, "", ""},
+		{"full mutual tls", []fdwtype.Option{{Name: "tls", Value: "on"}, {Name: "tls_ca_file", Value: "/ca.pem"}, {Name: "tls_cert_file", Value: "c.pem"}, {Name: "tls_key_file", Value: "k.pem"}, {Name: "tls_server_name", Value: "kt.example"}}, "", ""},
+		{"files kept with tls off", []fdwtype.Option{{Name: "tls", Value: "off"}, {Name: "tls_ca_file", Value: "/ca.pem"}}, "", ""},
+		{"bad bool", []fdwtype.Option{{Name: "tls", Value: "maybe"}}, fdwtype.SQLStateInvalidParameterValue, `"tls": "maybe"`},
+		{"cert without key", []fdwtype.Option{{Name: "tls", Value: "on"}, {Name: "tls_cert_file", Value: "c.pem"}}, fdwtype.SQLStateInvalidParameterValue, "together"},
+		{"key without cert", []fdwtype.Option{{Name: "tls", Value: "on"}, {Name: "tls_key_file", Value: "k.pem"}}, fdwtype.SQLStateInvalidParameterValue, "together"},
+		{"ca without tls", []fdwtype.Option{{Name: "tls_ca_file", Value: "/ca.pem"}}, fdwtype.SQLStateInvalidParameterValue, `needs option "tls"`},
+		{"server name without tls", []fdwtype.Option{{Name: "tls_server_name", Value: "x"}}, fdwtype.SQLStateInvalidParameterValue, `needs option "tls"`},
+		{"empty path", []fdwtype.Option{{Name: "tls", Value: "on"}, {Name: "tls_ca_file", Value: " "}}, fdwtype.SQLStateInvalidParameterValue, `"tls_ca_file"`},
+		{"server name with space", []fdwtype.Option{{Name: "tls", Value: "on"}, {Name: "tls_server_name", Value: "a b"}}, fdwtype.SQLStateInvalidParameterValue, `"tls_server_name"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := Validate(CatalogServer, tt.opts)
+			st := fdwtype.Validate(fdwtype.CatalogServer, tt.opts)
 			if tt.state == "" {
 				require.Nil(t, st)
 				return
@@ -48,27 +49,27 @@ func TestValidateTLSOptions(t *testing.T) {
 }
 
 func TestCheckOptionPrivileges(t *testing.T) {
-	files := []Option{{"tls", "on"}, {"tls_cert_file", "c"}, {"tls_key_file", "k"}}
-	st := CheckOptionPrivileges(CatalogServer, files, false)
+	files := []fdwtype.Option{{Name: "tls", Value: "on"}, {Name: "tls_cert_file", Value: "c"}, {Name: "tls_key_file", Value: "k"}}
+	st := fdwtype.CheckOptionPrivileges(fdwtype.CatalogServer, files, false)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateInsufficientPrivilege, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateInsufficientPrivilege, st.SQLState)
 	assert.Contains(t, st.Message, `"tls_cert_file"`)
-	assert.Nil(t, CheckOptionPrivileges(CatalogServer, files, true), "superuser")
-	assert.Nil(t, CheckOptionPrivileges(CatalogServer, []Option{{"tls", "on"}, {"tls_server_name", "x"}}, false), "no file option")
-	st = CheckOptionPrivileges(CatalogServer, []Option{{"tls_ca_file", "/etc/passwd"}}, false)
+	assert.Nil(t, fdwtype.CheckOptionPrivileges(fdwtype.CatalogServer, files, true), "superuser")
+	assert.Nil(t, fdwtype.CheckOptionPrivileges(fdwtype.CatalogServer, []fdwtype.Option{{Name: "tls", Value: "on"}, {Name: "tls_server_name", Value: "x"}}, false), "no file option")
+	st = fdwtype.CheckOptionPrivileges(fdwtype.CatalogServer, []fdwtype.Option{{Name: "tls_ca_file", Value: "/etc/passwd"}}, false)
 	require.NotNil(t, st)
 	assert.Contains(t, st.Message, `"tls_ca_file"`)
 }
 
 func TestParseServerOptionsTLS(t *testing.T) {
-	so, st := ParseServerOptions([]Option{{"tls", "on"}, {"tls_ca_file", " /ca.pem"}, {"tls_cert_file", "c"}, {"tls_key_file", "k"}, {"tls_server_name", "kt"}})
+	so, st := fdwtype.ParseServerOptions([]fdwtype.Option{{Name: "tls", Value: "on"}, {Name: "tls_ca_file", Value: " /ca.pem"}, {Name: "tls_cert_file", Value: "c"}, {Name: "tls_key_file", Value: "k"}, {Name: "tls_server_name", Value: "kt"}})
 	require.Nil(t, st)
 	assert.True(t, so.TLS)
 	assert.Equal(t, "/ca.pem", so.TLSCAFile)
 	assert.Equal(t, "c", so.TLSCertFile)
 	assert.Equal(t, "k", so.TLSKeyFile)
 	assert.Equal(t, "kt", so.TLSServerName)
-	so, st = ParseServerOptions(nil)
+	so, st = fdwtype.ParseServerOptions(nil)
 	require.Nil(t, st)
 	assert.False(t, so.TLS)
 }
@@ -89,12 +90,12 @@ func tlsServer(t *testing.T, mutual bool) (*testcerts.Set, *ktdev.Server, string
 	return certs, srv, dir
 }
 
-func tlsTable(srv *ktdev.Server, so ServerOptions) Table {
+func tlsTable(srv *ktdev.Server, so fdwtype.ServerOptions) fdwtype.Table {
 	so.Host, so.Port, so.Timeout, so.ConnectTimeout = "127.0.0.1", srv.Port(), 5*time.Second, 2*time.Second
-	return Table{Server: Server{OID: 1, Name: "tls", Opts: so}, Name: "kv", KeyCol: "key"}
+	return fdwtype.Table{Server: fdwtype.Server{OID: 1, Name: "tls", Opts: so}, Name: "kv", KeyCol: "key"}
 }
 
-func tlsRoundTrip(t *testing.T, tbl Table) *Status {
+func tlsRoundTrip(t *testing.T, tbl fdwtype.Table) *fdwtype.Status {
 	t.Helper()
 	be := NewBackend(DialKT)
 	defer be.Conns.CloseAll()
@@ -109,27 +110,27 @@ func TestTLSConnect(t *testing.T) {
 	_, srv, dir := tlsServer(t, false)
 	ca := filepath.Join(dir, "ca.crt")
 
-	require.Nil(t, tlsRoundTrip(t, tlsTable(srv, ServerOptions{TLS: true, TLSCAFile: ca})), "CA file trusts the server")
-	require.Nil(t, tlsRoundTrip(t, tlsTable(srv, ServerOptions{TLS: true, TLSCAFile: ca, TLSServerName: "kt.test"})), "name in the certificate")
+	require.Nil(t, tlsRoundTrip(t, tlsTable(srv, fdwtype.ServerOptions{TLS: true, TLSCAFile: ca})), "CA file trusts the server")
+	require.Nil(t, tlsRoundTrip(t, tlsTable(srv, fdwtype.ServerOptions{TLS: true, TLSCAFile: ca, TLSServerName: "kt.test"})), "name in the certificate")
 
-	st := tlsRoundTrip(t, tlsTable(srv, ServerOptions{TLS: true}))
+	st := tlsRoundTrip(t, tlsTable(srv, fdwtype.ServerOptions{TLS: true}))
 	require.NotNil(t, st, "system roots do not trust the test CA")
-	assert.Equal(t, SQLStateUnableToConnect, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateUnableToConnect, st.SQLState)
 	assert.Contains(t, st.Message, "TLS handshake failed")
 	assert.Contains(t, st.Message, "unknown authority")
 
-	st = tlsRoundTrip(t, tlsTable(srv, ServerOptions{TLS: true, TLSCAFile: ca, TLSServerName: "other.example"}))
+	st = tlsRoundTrip(t, tlsTable(srv, fdwtype.ServerOptions{TLS: true, TLSCAFile: ca, TLSServerName: "other.example"}))
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateUnableToConnect, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateUnableToConnect, st.SQLState)
 	assert.Contains(t, st.Message, "other.example")
 
-	st = tlsRoundTrip(t, tlsTable(srv, ServerOptions{TLS: true, TLSCAFile: filepath.Join(dir, "missing.crt")}))
+	st = tlsRoundTrip(t, tlsTable(srv, fdwtype.ServerOptions{TLS: true, TLSCAFile: filepath.Join(dir, "missing.crt")}))
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateUnableToConnect, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateUnableToConnect, st.SQLState)
 	assert.Contains(t, st.Message, "missing.crt")
 	assert.Contains(t, st.Message, "no such file")
 
-	st = tlsRoundTrip(t, tlsTable(srv, ServerOptions{}))
+	st = tlsRoundTrip(t, tlsTable(srv, fdwtype.ServerOptions{}))
 	require.NotNil(t, st, "plain TCP to a TLS server")
 }
 
@@ -138,23 +139,23 @@ func TestMutualTLSConnect(t *testing.T) {
 	ca := filepath.Join(dir, "ca.crt")
 	cert, key := filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")
 
-	require.Nil(t, tlsRoundTrip(t, tlsTable(srv, ServerOptions{TLS: true, TLSCAFile: ca, TLSCertFile: cert, TLSKeyFile: key})))
+	require.Nil(t, tlsRoundTrip(t, tlsTable(srv, fdwtype.ServerOptions{TLS: true, TLSCAFile: ca, TLSCertFile: cert, TLSKeyFile: key})))
 
-	st := tlsRoundTrip(t, tlsTable(srv, ServerOptions{TLS: true, TLSCAFile: ca}))
+	st := tlsRoundTrip(t, tlsTable(srv, fdwtype.ServerOptions{TLS: true, TLSCAFile: ca}))
 	require.NotNil(t, st, "no client certificate")
-	assert.Equal(t, SQLStateUnableToConnect, st.SQLState, "%s", st.Message)
+	assert.Equal(t, fdwtype.SQLStateUnableToConnect, st.SQLState, "%s", st.Message)
 	assert.Contains(t, st.Message, "refused the TLS connection")
 
-	st = tlsRoundTrip(t, tlsTable(srv, ServerOptions{TLS: true, TLSCAFile: ca, TLSCertFile: key, TLSKeyFile: cert}))
+	st = tlsRoundTrip(t, tlsTable(srv, fdwtype.ServerOptions{TLS: true, TLSCAFile: ca, TLSCertFile: key, TLSKeyFile: cert}))
 	require.NotNil(t, st, "swapped certificate and key")
-	assert.Equal(t, SQLStateUnableToConnect, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateUnableToConnect, st.SQLState)
 	assert.Contains(t, st.Message, "tls_cert_file")
 }
 
 func TestTLSRejectedNotRetriedAsBroken(t *testing.T) {
 	// a TLS alert on the first read counts as a failure to connect
 	_, srv, dir := tlsServer(t, true)
-	r, err := DialKT(tlsTable(srv, ServerOptions{TLS: true, TLSCAFile: filepath.Join(dir, "ca.crt")}).Server.Opts)
+	r, err := DialKT(tlsTable(srv, fdwtype.ServerOptions{TLS: true, TLSCAFile: filepath.Join(dir, "ca.crt")}).Server.Opts)
 	require.NoError(t, err)
 	defer r.Close()
 	_, _, err = r.Get(context.Background(), "", []byte("k"))

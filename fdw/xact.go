@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -12,10 +13,10 @@ import (
 // current transaction's write buffers (one per server and KT database).
 type Backend struct {
 	Conns   *ConnCache
-	buffers map[Target]*Buffer
-	servers map[uint32]Server // how each written-to server was described last
+	buffers map[fdwtype.Target]*Buffer
+	servers map[uint32]fdwtype.Server // how each written-to server was described last
 	commit  *Op
-	expects map[Target]*Expectations // conflict_check (conflict.go)
+	expects map[fdwtype.Target]*Expectations // conflict_check (conflict.go)
 	// broken says why the write buffers can no longer be trusted (a panic
 	// while ending a subtransaction); the commit then fails instead of
 	// sending writes a rolled-back savepoint may have left behind.
@@ -24,16 +25,16 @@ type Backend struct {
 
 // NewBackend makes the state of a fresh backend.
 func NewBackend(dial Dialer) *Backend {
-	return &Backend{Conns: NewConnCache(dial), buffers: map[Target]*Buffer{}, servers: map[uint32]Server{}}
+	return &Backend{Conns: NewConnCache(dial), buffers: map[fdwtype.Target]*Buffer{}, servers: map[uint32]fdwtype.Server{}}
 }
 
-func (b *Backend) remote(s Server) (Remote, *Status) {
+func (b *Backend) remote(s fdwtype.Server) (Remote, *fdwtype.Status) {
 	r, err := b.Conns.Get(s.OID, s.Opts)
 	if err != nil {
 		oc := OpContext{Server: s.Name, Addr: s.Opts.Addr(), Op: "connect", ConnectTimeout: s.Opts.ConnectTimeout}
 		st := KTStatus(oc, err)
-		if st.SQLState == SQLStateFDWError {
-			st.SQLState = SQLStateUnableToConnect
+		if st.SQLState == fdwtype.SQLStateFDWError {
+			st.SQLState = fdwtype.SQLStateUnableToConnect
 		}
 		return nil, st
 	}
@@ -41,7 +42,7 @@ func (b *Backend) remote(s Server) (Remote, *Status) {
 }
 
 // writeBuffer returns the buffer a table's writes go to, making it.
-func (b *Backend) writeBuffer(t Table) *Buffer {
+func (b *Backend) writeBuffer(t fdwtype.Table) *Buffer {
 	b.servers[t.Server.OID] = t.Server
 	buf, ok := b.buffers[t.Target()]
 	if !ok {
@@ -52,7 +53,7 @@ func (b *Backend) writeBuffer(t Table) *Buffer {
 }
 
 // lookup reports the buffered change of a key of a table, if any.
-func (b *Backend) lookup(t Table, key []byte) (Change, bool) {
+func (b *Backend) lookup(t fdwtype.Table, key []byte) (Change, bool) {
 	if buf, ok := b.buffers[t.Target()]; ok {
 		return buf.Lookup(key)
 	}
@@ -61,7 +62,7 @@ func (b *Backend) lookup(t Table, key []byte) (Change, bool) {
 
 // snapshot is a table's buffered changes as of now, for a scan to merge
 // (Buffer.Snapshot: later writes do not show in it).
-func (b *Backend) snapshot(t Table) bufferView {
+func (b *Backend) snapshot(t fdwtype.Table) bufferView {
 	if buf, ok := b.buffers[t.Target()]; ok {
 		return buf.Snapshot()
 	}
@@ -96,12 +97,12 @@ func (b *Backend) HasWrites() bool {
 }
 
 // PrePrepare refuses PREPARE TRANSACTION after KT writes: KT has no two-phase commit.
-func (b *Backend) PrePrepare() *Status {
+func (b *Backend) PrePrepare() *fdwtype.Status {
 	if !b.HasWrites() {
 		return nil
 	}
-	return &Status{
-		SQLState: SQLStateFeatureNotSupported,
+	return &fdwtype.Status{
+		SQLState: fdwtype.SQLStateFeatureNotSupported,
 		Message:  "cannot PREPARE a transaction that has written to a kt_fdw foreign table",
 		Detail:   "Kyoto Tycoon has no two-phase commit.",
 	}
@@ -109,9 +110,9 @@ func (b *Backend) PrePrepare() *Status {
 
 // StartCommit begins applying the buffered writes (PRE_COMMIT). It returns
 // started=false when there is nothing to send.
-func (b *Backend) StartCommit() (started bool, st *Status) {
+func (b *Backend) StartCommit() (started bool, st *fdwtype.Status) {
 	if b.broken != "" {
-		st := PanicStatus(b.broken)
+		st := fdwtype.PanicStatus(b.broken)
 		st.Detail = "kt_fdw lost track of this transaction's writes; nothing was sent to KT and the transaction is rolled back."
 		return false, st
 	}
@@ -133,7 +134,7 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 		if st != nil {
 			return false, st
 		}
-		w := commitWork{table: Table{Server: srv, DB: tgt.DB}, remote: r, buf: buf}
+		w := commitWork{table: fdwtype.Table{Server: srv, DB: tgt.DB}, remote: r, buf: buf}
 		if e := b.expects[tgt]; e != nil {
 			w.exps = e
 			// name the table (and show its keys) in a 40001 message
@@ -157,7 +158,7 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 			return false, nil
 		}
 	}
-	b.commit = startOp(func(ctx context.Context) *Status {
+	b.commit = startOp(func(ctx context.Context) *fdwtype.Status {
 		if handedOff != nil {
 			// the call the attempt on the thread sent: read its reply
 			defer handedOff.Close()
@@ -175,13 +176,13 @@ func (b *Backend) StartCommit() (started bool, st *Status) {
 
 // commitWork is the apply of one KT database's buffered writes.
 type commitWork struct {
-	table  Table
+	table  fdwtype.Table
 	remote Remote
 	buf    *Buffer
 	exps   *Expectations
 }
 
-func (w commitWork) apply(ctx context.Context) *Status {
+func (w commitWork) apply(ctx context.Context) *fdwtype.Status {
 	if handled, st := w.applyStreamed(ctx); handled { // spill_commit.go
 		return st
 	}
@@ -199,7 +200,7 @@ func (w commitWork) apply(ctx context.Context) *Status {
 }
 
 // WaitCommit polls the apply started by StartCommit.
-func (b *Backend) WaitCommit(d time.Duration) (finished bool, st *Status) {
+func (b *Backend) WaitCommit(d time.Duration) (finished bool, st *fdwtype.Status) {
 	if b.commit == nil {
 		return true, nil
 	}
@@ -235,8 +236,8 @@ func (b *Backend) Reset() {
 		b.commit = nil
 	}
 	b.releaseBuffers() // spill files (spill.go)
-	b.buffers = map[Target]*Buffer{}
-	b.servers = map[uint32]Server{}
+	b.buffers = map[fdwtype.Target]*Buffer{}
+	b.servers = map[uint32]fdwtype.Server{}
 	b.expects = nil
 	b.broken = ""
 }

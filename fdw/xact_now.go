@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
@@ -60,7 +61,7 @@ func (w commitWork) applyNow() (done bool, handedOff *kt.Handoff) {
 	}
 	batch := o.Xact.ApplyBatch
 	if batch < 1 {
-		batch = DefaultApplyBatch
+		batch = fdwtype.DefaultApplyBatch
 	}
 	if w.buf.MaxLen() > min(batch, applyNowMaxRecords) { // an upper bound: Len would read spilled runs
 		return false, nil

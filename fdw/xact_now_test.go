@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt/ktdev"
 )
 
@@ -23,19 +24,19 @@ func TestSmallCommitOnThread(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		scripts  bool
-		xo       XactOptions
+		xo       fdwtype.XactOptions
 		records  int
 		check    bool          // a conflict_check expectation
 		timeout  time.Duration // server timeout (0: devTable's 2s)
 		clear    bool          // a TRUNCATE
 		onThread bool
 	}{
-		{name: "bulk, 2 records", xo: XactOptions{Apply: ApplyBulk}, records: 2, onThread: true},
+		{name: "bulk, 2 records", xo: fdwtype.XactOptions{Apply: fdwtype.ApplyBulk}, records: 2, onThread: true},
 		{name: "auto without script", records: 2, onThread: true},
-		{name: "atomic", scripts: true, xo: XactOptions{Apply: ApplyAtomic}, records: 2, onThread: true},
+		{name: "atomic", scripts: true, xo: fdwtype.XactOptions{Apply: fdwtype.ApplyAtomic}, records: 2, onThread: true},
 		{name: "auto with script", scripts: true, records: applyNowMaxRecords, onThread: true},
 		{name: "more than applyNowMaxRecords", scripts: true, records: applyNowMaxRecords + 1},
-		{name: "more than apply_batch", xo: XactOptions{ApplyBatch: 2}, records: 3},
+		{name: "more than apply_batch", xo: fdwtype.XactOptions{ApplyBatch: 2}, records: 3},
 		{name: "conflict_check", scripts: true, records: 1, check: true},
 		{name: "timeout below the budget", records: 1, timeout: time.Second - time.Millisecond},
 		{name: "truncate", records: 1, clear: true},
@@ -48,7 +49,7 @@ func TestSmallCommitOnThread(t *testing.T) {
 			be := NewBackend(DialKT)
 			defer be.Conns.CloseAll()
 			if tc.clear {
-				require.Nil(t, be.Truncate(1, []Table{tbl}))
+				require.Nil(t, be.Truncate(1, []fdwtype.Table{tbl}))
 			}
 			want := map[string]string{}
 			for i := 0; i < tc.records; i++ {
@@ -76,7 +77,7 @@ func TestSmallCommitOnThread(t *testing.T) {
 		})
 	}
 	t.Run("failover list", func(t *testing.T) {
-		tbl, _, c := devTable(t, false, XactOptions{})
+		tbl, _, c := devTable(t, false, fdwtype.XactOptions{})
 		tbl.Server.Opts.Host = tbl.Server.Opts.Host + ",127.0.0.1:1"
 		be := NewBackend(DialKT)
 		defer be.Conns.CloseAll()
@@ -112,7 +113,7 @@ func TestSmallCommitOnThreadFallsBack(t *testing.T) {
 		{"atomic, connection closed mid-reply", true, ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "bin_play_script", Times: 1}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tbl, srv, c := devTable(t, tc.scripts, XactOptions{})
+			tbl, srv, c := devTable(t, tc.scripts, fdwtype.XactOptions{})
 			be := NewBackend(DialKT)
 			defer be.Conns.CloseAll()
 			be.writeBuffer(tbl).Set(1, []byte("warm"), []byte("1")) // probe first

@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/cockroachdb/errors"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func commit(t *testing.T, be *Backend) *Status {
+func commit(t *testing.T, be *Backend) *fdwtype.Status {
 	t.Helper()
 	started, st := be.StartCommit()
 	if st != nil || !started {
@@ -40,8 +41,8 @@ func TestCommitApplies(t *testing.T) {
 		calls map[string]int
 	}{
 		{"one chunk: atomic HTTP calls", 3, map[string]int{"set_bulk": 1, "remove_bulk": 1}},
-		{"one chunk exactly", DefaultApplyBatch - 1, map[string]int{"set_bulk": 1, "remove_bulk": 1}},
-		{"two chunks: binary", DefaultApplyBatch, map[string]int{"bin_set_bulk": 1, "bin_remove_bulk": 1}},
+		{"one chunk exactly", fdwtype.DefaultApplyBatch - 1, map[string]int{"set_bulk": 1, "remove_bulk": 1}},
+		{"two chunks: binary", fdwtype.DefaultApplyBatch, map[string]int{"bin_set_bulk": 1, "bin_remove_bulk": 1}},
 		{"binary chunks of binaryApplyChunk", binaryApplyChunk + 1, map[string]int{"bin_set_bulk": 2, "bin_remove_bulk": 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,7 +97,7 @@ func TestCommitErrorReported(t *testing.T) {
 	be.writeBuffer(testTable("")).Set(1, []byte("k"), []byte("v"))
 	st := commit(t, be)
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateFDWError, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateFDWError, st.SQLState)
 	assert.Contains(t, st.Message, `KT operation set_bulk on server "s"`)
 }
 
@@ -118,7 +119,7 @@ func TestPrePrepare(t *testing.T) {
 	be.writeBuffer(testTable("")).Set(1, []byte("k"), []byte("v"))
 	st := be.PrePrepare()
 	require.NotNil(t, st)
-	assert.Equal(t, SQLStateFeatureNotSupported, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateFeatureNotSupported, st.SQLState)
 }
 
 func TestSubXactThroughBackend(t *testing.T) {
@@ -135,12 +136,12 @@ func TestSubXactThroughBackend(t *testing.T) {
 
 func TestConnCacheReplacesOnOptionChange(t *testing.T) {
 	var made []*fakeRemote
-	cc := NewConnCache(func(ServerOptions) (Remote, error) {
+	cc := NewConnCache(func(fdwtype.ServerOptions) (Remote, error) {
 		f := newFake()
 		made = append(made, f)
 		return f, nil
 	})
-	o := ServerOptions{Host: "h", Port: 1}
+	o := fdwtype.ServerOptions{Host: "h", Port: 1}
 	r1, err := cc.Get(1, o)
 	require.NoError(t, err)
 	r2, err := cc.Get(1, o)
@@ -168,7 +169,7 @@ func TestBrokenTransactionSendsNothing(t *testing.T) {
 	started, st := be.StartCommit()
 	require.NotNil(t, st)
 	assert.False(t, started)
-	assert.Equal(t, SQLStateInternal, st.SQLState)
+	assert.Equal(t, fdwtype.SQLStateInternal, st.SQLState)
 	assert.Contains(t, st.Message, "boom")
 	assert.Empty(t, f.calls)
 

@@ -7,43 +7,44 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/kt-fdw/kt_fdw/kt"
 )
 
 func TestXTHeaderRoundTrip(t *testing.T) {
 	for _, xt := range []int64{0, 1, 4102444800} {
-		v := WithXT(xt, []byte(`{"a": 1}`))
-		got, rest, ok := SplitXT(v)
+		v := fdwtype.WithXT(xt, []byte(`{"a": 1}`))
+		got, rest, ok := fdwtype.SplitXT(v)
 		require.True(t, ok)
 		assert.Equal(t, xt, got)
 		assert.Equal(t, `{"a": 1}`, string(rest))
 	}
-	_, rest, ok := SplitXT([]byte(`{"a": 1}`))
+	_, rest, ok := fdwtype.SplitXT([]byte(`{"a": 1}`))
 	assert.False(t, ok, "a JSON object has no header")
 	assert.Equal(t, `{"a": 1}`, string(rest))
 }
 
 func TestXTColumnOption(t *testing.T) {
-	assert.True(t, XTColumn([]Option{{"xt", "on"}}))
-	assert.True(t, XTColumn([]Option{{"xt", "true"}}))
-	assert.False(t, XTColumn([]Option{{"xt", "off"}}))
-	assert.False(t, XTColumn(nil))
-	assert.Nil(t, Validate(CatalogColumn, []Option{{"xt", "on"}}))
+	assert.True(t, fdwtype.XTColumn([]fdwtype.Option{{Name: "xt", Value: "on"}}))
+	assert.True(t, fdwtype.XTColumn([]fdwtype.Option{{Name: "xt", Value: "true"}}))
+	assert.False(t, fdwtype.XTColumn([]fdwtype.Option{{Name: "xt", Value: "off"}}))
+	assert.False(t, fdwtype.XTColumn(nil))
+	assert.Nil(t, fdwtype.Validate(fdwtype.CatalogColumn, []fdwtype.Option{{Name: "xt", Value: "on"}}))
 }
 
 func TestTableSplitXT(t *testing.T) {
-	plain := Table{}
-	v, xt := plain.splitXT(WithXT(5, []byte("x")))
+	plain := fdwtype.Table{}
+	v, xt := plain.SplitValue(fdwtype.WithXT(5, []byte("x")))
 	assert.Zero(t, xt, "a table without xt column keeps its values as they are")
-	assert.Equal(t, WithXT(5, []byte("x")), v)
+	assert.Equal(t, fdwtype.WithXT(5, []byte("x")), v)
 
-	withCol := Table{XT: true}
-	v, xt = withCol.splitXT(WithXT(5, []byte("x")))
+	withCol := fdwtype.Table{XT: true}
+	v, xt = withCol.SplitValue(fdwtype.WithXT(5, []byte("x")))
 	assert.Equal(t, int64(5), xt)
 	assert.Equal(t, "x", string(v))
 
-	rows := withCol.withXT([]Record{{Key: []byte("k"), Value: []byte("v"), XT: 9}, {Key: []byte("keyonly")}})
-	got, rest, ok := SplitXT(rows[0].Value)
+	rows := withCol.WithXTHeaders([]fdwtype.Record{{Key: []byte("k"), Value: []byte("v"), XT: 9}, {Key: []byte("keyonly")}})
+	got, rest, ok := fdwtype.SplitXT(rows[0].Value)
 	require.True(t, ok)
 	assert.Equal(t, int64(9), got)
 	assert.Equal(t, "v", string(rest))
@@ -60,7 +61,7 @@ func TestBufferKeepsXT(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, int64(100), c.XT)
 	sets, _ := b.Final()
-	assert.Equal(t, []Record{{Key: []byte("a"), Value: []byte("1"), XT: 100}, {Key: []byte("b"), Value: []byte("3"), XT: 200}}, sets)
+	assert.Equal(t, []fdwtype.Record{{Key: []byte("a"), Value: []byte("1"), XT: 100}, {Key: []byte("b"), Value: []byte("3"), XT: 200}}, sets)
 }
 
 func TestAbsoluteXT(t *testing.T) {
@@ -81,7 +82,7 @@ func TestXTThroughKT(t *testing.T) {
 	m := NewModify(be, tbl, false)
 	res, st := settle(t, m)(m.InsertBatch(1,
 		[][]byte{[]byte("a"), []byte("b"), []byte("c"), []byte("old")},
-		[][]byte{WithXT(4102444800, []byte("A")), WithXT(0, []byte("B")), WithXT(4089852000, []byte("C")), WithXT(1, []byte("O"))}))
+		[][]byte{fdwtype.WithXT(4102444800, []byte("A")), fdwtype.WithXT(0, []byte("B")), fdwtype.WithXT(4089852000, []byte("C")), fdwtype.WithXT(1, []byte("O"))}))
 	require.Nil(t, st)
 	require.Equal(t, ModifyDone, res)
 	require.Nil(t, commit(t, be))
@@ -100,7 +101,7 @@ func TestXTThroughKT(t *testing.T) {
 	decode := func(rows map[string]string) map[string]int64 {
 		out := map[string]int64{}
 		for k, v := range rows {
-			xt, _, ok := SplitXT([]byte(v))
+			xt, _, ok := fdwtype.SplitXT([]byte(v))
 			require.True(t, ok, k)
 			out[k] = xt
 		}
@@ -115,7 +116,7 @@ func TestXTThroughKT(t *testing.T) {
 }
 
 func TestApplyItemsCarryXT(t *testing.T) {
-	items := applyItems([]Record{{Key: []byte("a"), Value: []byte("1"), XT: 42}, {Key: []byte("b"), Value: []byte("2")}}, nil, nil)
+	items := applyItems([]fdwtype.Record{{Key: []byte("a"), Value: []byte("1"), XT: 42}, {Key: []byte("b"), Value: []byte("2")}}, nil, nil)
 	require.Len(t, items, 2)
 	assert.Equal(t, int64(42), items[0].write.XT)
 	assert.Zero(t, items[1].write.XT)

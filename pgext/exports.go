@@ -19,6 +19,7 @@ import (
 	"unsafe"
 
 	"github.com/kt-fdw/kt_fdw/fdw"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 func main() {}
@@ -41,10 +42,10 @@ func ktfdw_init() {
 func ktfdw_validate(catalog C.int, opts *C.KtOptions, superuser C.int, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
 	o := goOptions(opts)
-	if fst := fdw.CheckOptionPrivileges(fdw.Catalog(catalog), o, superuser != 0); fst != nil {
+	if fst := fdwtype.CheckOptionPrivileges(fdwtype.Catalog(catalog), o, superuser != 0); fst != nil {
 		return setStatus(st, fst)
 	}
-	return setStatus(st, fdw.Validate(fdw.Catalog(catalog), o))
+	return setStatus(st, fdwtype.Validate(fdwtype.Catalog(catalog), o))
 }
 
 // ---- scans ----
@@ -116,7 +117,7 @@ func modifyOf(h C.uintptr_t) *fdw.Modify {
 	return handleValue(uintptr(h)).(*modifyHandle).mod
 }
 
-func modifyRC(res fdw.ModifyResult, fst *fdw.Status, st *C.KtStatus) C.int {
+func modifyRC(res fdw.ModifyResult, fst *fdwtype.Status, st *C.KtStatus) C.int {
 	switch res {
 	case fdw.ModifyDone:
 		return C.KT_OK
@@ -148,17 +149,17 @@ func ktfdw_modify_begin(t *C.KtTable, onConflictNothing C.int, deferChecks C.int
 }
 
 // ktfdw_insert_batch_size is the rows per batched INSERT into t
-// (fdw.InsertBatchSize); checkedPerBatch=1 when each batch waits for its own
+// (fdwtype.InsertBatchSize); checkedPerBatch=1 when each batch waits for its own
 // duplicate check (no deferred checks). Options were validated: no errors.
 //
 //export ktfdw_insert_batch_size
 func ktfdw_insert_batch_size(t *C.KtTable, checkedPerBatch C.int) (n C.int) {
 	defer func() {
 		if recover() != nil {
-			n = C.int(fdw.DefaultBatchSize)
+			n = C.int(fdwtype.DefaultBatchSize)
 		}
 	}()
-	return C.int(fdw.InsertBatchSize(goOptions(&t.server_opts), goOptions(&t.table_opts), checkedPerBatch != 0))
+	return C.int(fdwtype.InsertBatchSize(goOptions(&t.server_opts), goOptions(&t.table_opts), checkedPerBatch != 0))
 }
 
 // ktfdw_modify_end finishes the statement's modify: the deferred duplicate

@@ -11,13 +11,14 @@ import (
 	"unsafe"
 
 	"github.com/kt-fdw/kt_fdw/fdw"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // Exports of issue 7 (reliability and security): readonly checks and
 // connection introspection.
 
 func readOnly(t *C.KtTable) bool {
-	ro, _ := fdw.ReadOnly(goOptions(&t.server_opts), goOptions(&t.table_opts))
+	ro, _ := fdwtype.ReadOnly(goOptions(&t.server_opts), goOptions(&t.table_opts))
 	return ro
 }
 
@@ -28,7 +29,7 @@ func readOnly(t *C.KtTable) bool {
 //export ktfdw_check_writable
 func ktfdw_check_writable(server, table *C.KtOptions, serverName, rel, cmd *C.char, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
-	return setStatus(st, fdw.CheckWritable(goOptions(server), goOptions(table),
+	return setStatus(st, fdwtype.CheckWritable(goOptions(server), goOptions(table),
 		C.GoString(serverName), C.GoString(rel), C.GoString(cmd)))
 }
 

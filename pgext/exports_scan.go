@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/kt-fdw/kt_fdw/fdw"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // Access paths (issue 6): the planner's view of a table and the scan spec.
@@ -25,7 +26,7 @@ func ktfdw_table_plan(t *C.KtTable, out *C.KtTablePlan, st *C.KtStatus) (rc C.in
 	if fst != nil {
 		return setStatus(st, fst)
 	}
-	ao := fdw.ParseAccessOptions(goOptions(&t.server_opts), goOptions(&t.table_opts))
+	ao := fdwtype.ParseAccessOptions(goOptions(&t.server_opts), goOptions(&t.table_opts))
 	out.ordered = 0
 	if ao.Ordered {
 		out.ordered = 1

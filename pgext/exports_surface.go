@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/kt-fdw/kt_fdw/fdw"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // Entry points of TRUNCATE, IMPORT FOREIGN SCHEMA, ANALYZE and
@@ -24,7 +25,7 @@ import (
 func ktfdw_truncate(tables *C.KtTable, n C.int, nest C.int, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
 	cts := unsafe.Slice(tables, int(n))
-	ts := make([]fdw.Table, len(cts))
+	ts := make([]fdwtype.Table, len(cts))
 	for i := range cts {
 		t, fst := goTable(&cts[i])
 		if fst != nil {
@@ -72,9 +73,9 @@ func ktfdw_import_wait(h C.uintptr_t, waitMs C.int, batch *C.KtBatch, st *C.KtSt
 		return setStatus(st, fst)
 	}
 	cmds := im.Commands()
-	rows := make([]fdw.Record, len(cmds))
+	rows := make([]fdwtype.Record, len(cmds))
 	for i, t := range im.Tables() {
-		rows[i] = fdw.Record{Key: []byte(t.Name), Value: []byte(cmds[i])}
+		rows[i] = fdwtype.Record{Key: []byte(t.Name), Value: []byte(cmds[i])}
 	}
 	fillBatch(batch, rows)
 	return C.KT_OK

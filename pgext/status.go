@@ -13,11 +13,11 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/kt-fdw/kt_fdw/fdw"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // setStatus copies st into the C status; C frees the strings after raising.
-func setStatus(out *C.KtStatus, st *fdw.Status) C.int {
+func setStatus(out *C.KtStatus, st *fdwtype.Status) C.int {
 	if st == nil {
 		return C.KT_OK
 	}
@@ -26,7 +26,7 @@ func setStatus(out *C.KtStatus, st *fdw.Status) C.int {
 	}
 	code := st.SQLState
 	if len(code) != 5 {
-		code = fdw.SQLStateInternal
+		code = fdwtype.SQLStateInternal
 	}
 	for i := 0; i < 5; i++ {
 		out.sqlstate[i] = C.char(code[i])
@@ -49,7 +49,7 @@ func cstringOrNil(s string) *C.char {
 // `defer guard(st, &rc)`.
 func guard(st *C.KtStatus, rc *C.int) {
 	if r := recover(); r != nil {
-		*rc = setStatus(st, fdw.PanicStatus(fmt.Sprint(r)))
+		*rc = setStatus(st, fdwtype.PanicStatus(fmt.Sprint(r)))
 	}
 }
 
@@ -65,39 +65,39 @@ func goBytes(p *C.char, n C.size_t) []byte {
 }
 
 // goOptions copies a C option list.
-func goOptions(o *C.KtOptions) []fdw.Option {
+func goOptions(o *C.KtOptions) []fdwtype.Option {
 	if o == nil || o.n == 0 {
 		return nil
 	}
 	n := int(o.n)
 	names := unsafe.Slice(o.names, n)
 	values := unsafe.Slice(o.values, n)
-	out := make([]fdw.Option, n)
+	out := make([]fdwtype.Option, n)
 	for i := range out {
-		out[i] = fdw.Option{Name: C.GoString(names[i]), Value: C.GoString(values[i])}
+		out[i] = fdwtype.Option{Name: C.GoString(names[i]), Value: C.GoString(values[i])}
 	}
 	return out
 }
 
 // goTable parses a C table description, validating its options.
-func goTable(t *C.KtTable) (fdw.Table, *fdw.Status) {
-	so, st := fdw.ParseServerOptions(goOptions(&t.server_opts))
+func goTable(t *C.KtTable) (fdwtype.Table, *fdwtype.Status) {
+	so, st := fdwtype.ParseServerOptions(goOptions(&t.server_opts))
 	if st != nil {
-		return fdw.Table{}, st
+		return fdwtype.Table{}, st
 	}
-	to, st := fdw.ParseTableOptions(goOptions(&t.table_opts))
+	to, st := fdwtype.ParseTableOptions(goOptions(&t.table_opts))
 	if st != nil {
-		return fdw.Table{}, st
+		return fdwtype.Table{}, st
 	}
-	return fdw.Table{
-		Server:   fdw.Server{OID: uint32(t.server_oid), Name: C.GoString(t.server_name), Opts: so},
+	return fdwtype.Table{
+		Server:   fdwtype.Server{OID: uint32(t.server_oid), Name: C.GoString(t.server_name), Opts: so},
 		Name:     C.GoString(t.rel_name),
 		KeyCol:   C.GoString(t.key_col),
 		DB:       to.DB,
 		KeyBytea: t.key_bytea != 0,
 		ValBytea: t.val_bytea != 0,
 		ReadOnly: readOnly(t),
-		Prefix:   fdw.TablePrefix(goOptions(&t.table_opts)),
+		Prefix:   fdwtype.TablePrefix(goOptions(&t.table_opts)),
 		XT:       t.xt_col != 0, // column option xt (fdw/xt.go)
 		// conflict_check: the table's option, else the server's
 		ConflictCheck: to.ConflictCheckFor(so),
@@ -105,7 +105,7 @@ func goTable(t *C.KtTable) (fdw.Table, *fdw.Status) {
 }
 
 // fillBatch encodes rows into one malloc'd block that C frees.
-func fillBatch(out *C.KtBatch, rows []fdw.Record) {
+func fillBatch(out *C.KtBatch, rows []fdwtype.Record) {
 	size := 0
 	for _, r := range rows {
 		size += 8 + len(r.Key) + len(r.Value)

@@ -11,7 +11,7 @@ import (
 	"encoding/binary"
 	"unsafe"
 
-	"github.com/kt-fdw/kt_fdw/fdw"
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 )
 
 // A point lookup starts a scan per statement, and parsing the table's
@@ -26,12 +26,12 @@ import (
 const maxCachedTables = 256
 
 var tableCache = struct {
-	m       map[string]fdw.Table
+	m       map[string]fdwtype.Table
 	scratch []byte
-}{m: map[string]fdw.Table{}}
+}{m: map[string]fdwtype.Table{}}
 
 // cachedTable is goTable, cached. Errors are not cached.
-func cachedTable(t *C.KtTable) (fdw.Table, *fdw.Status) {
+func cachedTable(t *C.KtTable) (fdwtype.Table, *fdwtype.Status) {
 	key := appendTableKey(tableCache.scratch[:0], t)
 	tableCache.scratch = key
 	if tbl, ok := tableCache.m[string(key)]; ok { // no allocation for the lookup

@@ -8,10 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kt-fdw/kt_fdw/fdw/fdwtype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/kt-fdw/kt_fdw/fdw"
 )
 
 // doc/reference.md must list exactly the options the validator accepts,
@@ -44,15 +43,65 @@ func referenceColumn(t *testing.T, heading string) []string {
 }
 
 func TestReferenceListsEveryOption(t *testing.T) {
-	assert.Equal(t, fdw.ValidOptionNames(fdw.CatalogServer), referenceColumn(t, "### Server options"),
-		"doc/reference.md's server options differ from the validator's (fdw/options*.go)")
-	assert.Equal(t, fdw.ValidOptionNames(fdw.CatalogTable), referenceColumn(t, "### Foreign table options"),
-		"doc/reference.md's foreign table options differ from the validator's (fdw/options*.go)")
-	assert.Equal(t, fdw.ValidOptionNames(fdw.CatalogColumn), referenceColumn(t, "### Column options"),
-		"doc/reference.md's column options differ from the validator's (fdw/options*.go)")
-	for _, c := range []fdw.Catalog{fdw.CatalogUserMapping, fdw.CatalogWrapper} {
-		assert.Empty(t, fdw.ValidOptionNames(c), "%s options exist now: document them in doc/reference.md", c)
+	assert.Equal(t, fdwtype.ValidOptionNames(fdwtype.CatalogServer), referenceColumn(t, "### Server options"),
+		"doc/reference.md's server options differ from the validator's (fdw/fdwtype/options.go)")
+	assert.Equal(t, fdwtype.ValidOptionNames(fdwtype.CatalogTable), referenceColumn(t, "### Foreign table options"),
+		"doc/reference.md's foreign table options differ from the validator's (fdw/fdwtype/options.go)")
+	assert.Equal(t, fdwtype.ValidOptionNames(fdwtype.CatalogColumn), referenceColumn(t, "### Column options"),
+		"doc/reference.md's column options differ from the validator's (fdw/fdwtype/options.go)")
+	for _, c := range []fdwtype.Catalog{fdwtype.CatalogUserMapping, fdwtype.CatalogWrapper} {
+		assert.Empty(t, fdwtype.ValidOptionNames(c), "%s options exist now: document them in doc/reference.md", c)
 	}
+}
+
+// Each option's row in doc/reference.md shows the type and version the
+// option table gives, and says "superuser only" exactly for the options
+// that are.
+func TestReferenceOptionRowsMatchTheOptionTable(t *testing.T) {
+	for heading, c := range map[string]fdwtype.Catalog{
+		"### Server options":        fdwtype.CatalogServer,
+		"### Foreign table options": fdwtype.CatalogTable,
+		"### Column options":        fdwtype.CatalogColumn,
+	} {
+		rows := referenceRows(t, heading)
+		for _, o := range fdwtype.OptionDocs(c) {
+			row, ok := rows[o.Name]
+			if !assert.True(t, ok, "%s: no row for %s", heading, o.Name) {
+				continue
+			}
+			// option | type | default | accepted values | since
+			require.Len(t, row, 5, "%s: row of %s", heading, o.Name)
+			assert.Equal(t, o.Type, row[1], "%s: type of %s", heading, o.Name)
+			assert.Equal(t, o.Since, row[4], "%s: since of %s", heading, o.Name)
+			assert.Equal(t, o.Superuser, strings.Contains(row[3], "superuser only"), "%s: superuser only for %s", heading, o.Name)
+		}
+	}
+}
+
+// referenceRows returns the cells of the Markdown table under heading,
+// keyed by the first cell's `value`.
+func referenceRows(t *testing.T, heading string) map[string][]string {
+	t.Helper()
+	text, err := os.ReadFile(filepath.Join(repoRoot(t), "doc", "reference.md"))
+	require.NoError(t, err)
+	out := map[string][]string{}
+	in := false
+	for _, line := range strings.Split(string(text), "\n") {
+		if strings.HasPrefix(line, "#") {
+			in = strings.HasPrefix(line, heading)
+			continue
+		}
+		if !in || !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		var cells []string
+		for _, c := range strings.Split(strings.Trim(line, "|"), " | ") {
+			cells = append(cells, strings.TrimSpace(c))
+		}
+		out[strings.Trim(cells[0], "`")] = cells
+	}
+	require.NotEmpty(t, out, "no table under %q in doc/reference.md", heading)
+	return out
 }
 
 // errcodes maps the ERRCODE_ macros the C glue uses to SQLSTATEs.
@@ -86,7 +135,7 @@ func raisedSQLStates(t *testing.T) map[string]string {
 	out := map[string]string{}
 	var all strings.Builder
 	consts := map[string][2]string{} // name -> code, file
-	for _, pattern := range []string{"fdw/*.go", "pgext/*.go", "pgext/*.c"} {
+	for _, pattern := range []string{"fdw/*.go", "fdw/*/*.go", "fdw/internal/*/*.go", "pgext/*.go", "pgext/*.c"} {
 		files, err := filepath.Glob(filepath.Join(root, pattern))
 		require.NoError(t, err)
 		for _, f := range files {

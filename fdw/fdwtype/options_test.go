@@ -1,4 +1,4 @@
-package fdw
+package fdwtype
 
 import (
 	"testing"
@@ -101,4 +101,18 @@ func TestParseServerOptions(t *testing.T) {
 	to, st := ParseTableOptions([]Option{{"db", "1"}})
 	require.Nil(t, st)
 	assert.Equal(t, "1", to.DB)
+}
+
+// The option table is the only list of options: sorted (the validator's
+// hint lists names in its order), one row per name, each with a checker.
+func TestOptionTableSortedOneRowPerName(t *testing.T) {
+	for i, d := range optionTable {
+		assert.NotNil(t, d.check, d.name)
+		assert.NotEmpty(t, d.where, d.name)
+		if i > 0 {
+			assert.Less(t, optionTable[i-1].name, d.name, "optionTable must be sorted, one row per name")
+		}
+	}
+	st := Validate(CatalogTable, []Option{{Name: "nope", Value: "x"}})
+	assert.Equal(t, "Valid options for a kt_fdw foreign table are: batch_size, conflict_check, db, format, ordered, prefix, readonly.", st.Hint)
 }

@@ -1,4 +1,4 @@
-package fdw
+package fdwtype
 
 import (
 	"testing"
