@@ -507,6 +507,29 @@ FROM (VALUES ('e'), ('missing')) l(k) LEFT JOIN %s t ON t.key = %s`, tb.name, ca
 	})
 }
 
+// A format 'json' table: ” is a key like any other there too, and an empty
+// field is not a NULL one.
+func TestEmptyKeyJSONTable(t *testing.T) {
+	e := newEnv(t)
+	e.exec("CREATE FOREIGN TABLE kj (key text, a text, n int) SERVER kt OPTIONS (format 'json')")
+	e.exec("INSERT INTO kj VALUES ('', 'first', 1)")
+	pe := pgErr(t, e.conn, "INSERT INTO kj VALUES ('', 'second', 2)")
+	assert.Equal(t, "23505", pe.Code)
+	assert.Equal(t, map[string]string{"": `{"a": "first", "n": 1}`}, e.ktAll())
+
+	e.exec("UPDATE kj SET a = '' WHERE key = ''")
+	e.exec("INSERT INTO kj VALUES ('null', NULL, NULL)")
+	assert.Equal(t, map[string]string{"": `{"a": "", "n": 1}`, "null": `{"a": null, "n": null}`}, e.ktAll())
+	assert.Equal(t, map[string]string{"": "empty", "null": "null"},
+		e.pgPairs("SELECT key, CASE WHEN a IS NULL THEN 'null' WHEN a = '' THEN 'empty' END FROM kj"))
+
+	e.exec("UPDATE kj SET key = 'moved' WHERE key = ''")
+	e.exec("UPDATE kj SET key = '' WHERE key = 'null'")
+	assert.Equal(t, map[string]string{"moved": `{"a": "", "n": 1}`, "": `{"a": null, "n": null}`}, e.ktAll())
+	e.exec("DELETE FROM kj WHERE key = ''")
+	assert.Equal(t, map[string]string{"moved": `{"a": "", "n": 1}`}, e.ktAll())
+}
+
 // keyArg is the Go parameter for key k of tb.
 func keyArg(tb ekTable, k string) any {
 	if tb.bytea {

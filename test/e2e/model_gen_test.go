@@ -38,16 +38,26 @@ var modelLikes = []string{
 
 type modelGen struct{ rng *rand.Rand }
 
+// stmt is a statement with its parameters (extended protocol, generic
+// plans) or, for COPY FROM STDIN, its data.
+type stmt struct {
+	sql  string
+	args []any
+	copy string
+}
+
 func (g modelGen) pick(s []string) string { return s[g.rng.Intn(len(s))] }
 func (g modelGen) chance(pct int) bool    { return g.rng.Intn(100) < pct }
 
 func sqlLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-func (g modelGen) key() string {
+func (g modelGen) key() string { return sqlLit(g.rawKey()) }
+
+func (g modelGen) rawKey() string {
 	if g.chance(5) {
-		return sqlLit(g.pick(modelKeys) + g.pick(modelKeys)) // a new key now and then
+		return g.pick(modelKeys) + g.pick(modelKeys) // a new key now and then
 	}
-	return sqlLit(g.pick(modelKeys))
+	return g.pick(modelKeys)
 }
 
 func (g modelGen) value() string { return sqlLit(g.pick(modelValues)) }
@@ -108,7 +118,49 @@ func (g modelGen) onConflict(pct int) string {
 }
 
 // statement is one random statement on {T}.
-func (g modelGen) statement() string {
+func (g modelGen) statement() stmt {
+	switch r := g.rng.Intn(100); {
+	case r < 6:
+		return g.withParams()
+	case r < 8:
+		var data strings.Builder
+		for n := 1 + g.rng.Intn(4); n > 0; n-- {
+			data.WriteString(copyEscape(g.rawKey()) + "\t" + copyEscape(g.pick(modelValues)) + "\n")
+		}
+		return stmt{sql: "COPY {T} FROM STDIN", copy: data.String()}
+	}
+	return stmt{sql: g.plainStatement()}
+}
+
+// copyEscape escapes s for COPY's text format (the keys have no tabs or
+// line breaks; backslashes they have).
+func copyEscape(s string) string { return strings.ReplaceAll(s, `\`, `\\`) }
+
+// withParams is a statement with parameters.
+func (g modelGen) withParams() stmt {
+	switch g.rng.Intn(7) {
+	case 0:
+		return stmt{sql: "SELECT key, value FROM {T} WHERE key = $1", args: []any{g.rawKey()}}
+	case 1:
+		keys := make([]string, 1+g.rng.Intn(4))
+		for i := range keys {
+			keys[i] = g.rawKey()
+		}
+		return stmt{sql: "SELECT key, value FROM {T} WHERE key = ANY ($1)", args: []any{keys}}
+	case 2:
+		return stmt{sql: "SELECT key, value FROM {T} WHERE key LIKE $1", args: []any{strings.ReplaceAll(g.pick(modelLikes), "''", "'")}}
+	case 3:
+		return stmt{sql: "INSERT INTO {T} VALUES ($1, $2)", args: []any{g.rawKey(), g.pick(modelValues)}}
+	case 4:
+		return stmt{sql: "UPDATE {T} SET value = $2 WHERE key = $1", args: []any{g.rawKey(), g.pick(modelValues)}}
+	case 5:
+		return stmt{sql: "UPDATE {T} SET key = $2 WHERE key = $1", args: []any{g.rawKey(), g.rawKey()}}
+	}
+	return stmt{sql: "DELETE FROM {T} WHERE key = $1 RETURNING key, value", args: []any{g.rawKey()}}
+}
+
+// plainStatement is a statement without parameters.
+func (g modelGen) plainStatement() string {
 	switch r := g.rng.Intn(100); {
 	case r < 15:
 		return "INSERT INTO {T} VALUES (" + g.key() + ", " + g.value() + ")" + g.onConflict(20) + g.returning()

@@ -26,7 +26,7 @@ import (
 //
 //	KT_FDW_MODEL_SEED   first seed (default 1; "random": from the clock)
 //	KT_FDW_MODEL_RUNS   seeds to run, from the first (default 1)
-//	KT_FDW_MODEL_STEPS  statements per seed and table (default 300)
+//	KT_FDW_MODEL_STEPS  statements per seed and table (default 600)
 //
 // A divergence prints the seed and every statement run so far, as SQL.
 func TestModel(t *testing.T) {
@@ -59,7 +59,7 @@ func TestModel(t *testing.T) {
 }
 
 func modelKnobs(t *testing.T) (seed int64, runs, steps int) {
-	seed, runs, steps = 1, 1, 300
+	seed, runs, steps = 1, 1, 600
 	num := func(name string, dst *int) {
 		if s := os.Getenv(name); s != "" {
 			n, err := strconv.Atoi(s)
@@ -123,6 +123,7 @@ func (o outcome) String() string {
 
 func (m *model) run() {
 	g := modelGen{rand.New(rand.NewSource(m.seed))}
+	m.do("SET plan_cache_mode = force_generic_plan") // statements with parameters
 	m.do("TRUNCATE {T}")
 	for step := 0; step < m.steps; step++ {
 		switch r := g.rng.Intn(100); {
@@ -130,7 +131,7 @@ func (m *model) run() {
 			m.do("BEGIN")
 			m.inTx, m.savepoints = true, nil
 		case !m.inTx:
-			m.do(g.statement())
+			m.doStmt(g.statement())
 			m.checkKT()
 		case r < 8:
 			m.end("COMMIT")
@@ -150,7 +151,7 @@ func (m *model) run() {
 			m.do("ROLLBACK TO SAVEPOINT " + m.savepoints[i])
 			m.savepoints = m.savepoints[:i+1]
 		default:
-			if o := m.do(g.statement()); o.class != "" {
+			if o := m.doStmt(g.statement()); o.class != "" {
 				// the transaction is aborted: back to a savepoint, or out
 				if len(m.savepoints) > 0 && g.chance(70) {
 					i := g.rng.Intn(len(m.savepoints))
@@ -176,11 +177,21 @@ func (m *model) end(sql string) {
 }
 
 // do runs sql on both tables and fails the test when the outcomes differ.
-func (m *model) do(sql string) outcome {
+func (m *model) do(sql string) outcome { return m.doStmt(stmt{sql: sql}) }
+
+func (m *model) doStmt(s stmt) outcome {
 	m.t.Helper()
+	sql := s.sql
 	fsql, lsql := strings.ReplaceAll(sql, "{T}", "f"), strings.ReplaceAll(sql, "{T}", "l")
-	fo, lo := m.exec(m.fconn, fsql), m.exec(m.lconn, lsql)
-	fmt.Fprintf(&m.log, "%s; -- %s\n", fsql, truncated(fo.String(), 200))
+	fo, lo := m.exec(m.fconn, fsql, s), m.exec(m.lconn, lsql, s)
+	switch {
+	case s.copy != "":
+		fmt.Fprintf(&m.log, "%s;\n%s\\.\n-- %s\n", fsql, s.copy, truncated(fo.String(), 200))
+	case s.args != nil:
+		fmt.Fprintf(&m.log, "%s; -- parameters %q (generic plan): %s\n", fsql, s.args, truncated(fo.String(), 200))
+	default:
+		fmt.Fprintf(&m.log, "%s; -- %s\n", fsql, truncated(fo.String(), 200))
+	}
 	m.count(sql, fo)
 	if fo.class != lo.class || fo.tag != lo.tag || !slices.Equal(fo.rows, lo.rows) {
 		m.fail("statement %q\n  kt_fdw: %s\n  local:  %s", fsql, fo, lo)
@@ -204,24 +215,37 @@ func (m *model) count(sql string, o outcome) {
 	}
 }
 
-func (m *model) exec(conn *pgx.Conn, sql string) outcome {
-	rows, err := conn.Query(ctx(m.t), sql, pgx.QueryExecModeSimpleProtocol)
+func (m *model) exec(conn *pgx.Conn, sql string, s stmt) outcome {
 	var o outcome
-	if err == nil {
-		for rows.Next() {
-			var cols []string
-			for _, v := range rows.RawValues() {
-				if v == nil {
-					cols = append(cols, "NULL")
-				} else {
-					cols = append(cols, strconv.Quote(string(v)))
-				}
-			}
-			o.rows = append(o.rows, strings.Join(cols, "|"))
+	var err error
+	if s.copy != "" {
+		var tag pgconn.CommandTag
+		tag, err = conn.PgConn().CopyFrom(ctx(m.t), strings.NewReader(s.copy), sql)
+		o.tag = tag.String()
+	} else {
+		args := append([]any{pgx.QueryExecModeSimpleProtocol}, s.args...)
+		if s.args != nil {
+			args = s.args // prepared: generic plans (plan_cache_mode)
 		}
-		rows.Close()
-		err = rows.Err()
-		o.tag = rows.CommandTag().String()
+		var rows pgx.Rows
+		if rows, err = conn.Query(ctx(m.t), sql, args...); err == nil {
+			for rows.Next() {
+				vals, verr := rows.Values()
+				require.NoError(m.t, verr)
+				var cols []string
+				for _, v := range vals {
+					if v == nil {
+						cols = append(cols, "NULL")
+					} else {
+						cols = append(cols, strconv.Quote(fmt.Sprint(v)))
+					}
+				}
+				o.rows = append(o.rows, strings.Join(cols, "|"))
+			}
+			rows.Close()
+			err = rows.Err()
+			o.tag = rows.CommandTag().String()
+		}
 	}
 	if err != nil {
 		var pe *pgconn.PgError
