@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,7 +33,12 @@ type benchConfig struct {
 	InKeys    int           // keys per IN-list query
 	SyncRows  int           // rows of the synced rules table
 	ValueSize int           // bytes per value
+	// Only names the sections to run (empty: all); see benchSections
+	Only map[string]bool
 }
+
+// benchSections are the measurements in table order, by the names -only takes.
+var benchSections = []string{"load", "scan", "lookups", "inlist", "sync", "memory"}
 
 func defaultBenchConfig() benchConfig {
 	return benchConfig{Rows: 1000000, Runs: 3, PGBench: 10 * time.Second, InQueries: 100,
@@ -51,8 +57,20 @@ func parseBenchConfig(args []string) (benchConfig, error) {
 	fs.DurationVar(&c.PGBench, "pgbench-time", envDuration("BENCH_PGBENCH_TIME", c.PGBench), "duration of one pgbench run (BENCH_PGBENCH_TIME)")
 	fs.IntVar(&c.InQueries, "in-queries", envInt("BENCH_IN_QUERIES", c.InQueries), "IN-list queries per run (BENCH_IN_QUERIES)")
 	fs.IntVar(&c.SyncRows, "sync-rows", envInt("BENCH_SYNC_ROWS", c.SyncRows), "rows of the synced rules table (BENCH_SYNC_ROWS)")
+	only := fs.String("only", os.Getenv("BENCH_ONLY"), "comma-separated sections to run, of "+strings.Join(benchSections, ",")+"; default all (BENCH_ONLY)")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
+	}
+	for _, name := range strings.FieldsFunc(*only, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !slices.Contains(benchSections, name) {
+			err := errors.Newf("-only: unknown section %q (sections: %s)", name, strings.Join(benchSections, ", "))
+			fmt.Fprintf(fs.Output(), "%v\n", err)
+			return c, errors.Mark(err, errUsage)
+		}
+		if c.Only == nil {
+			c.Only = map[string]bool{}
+		}
+		c.Only[name] = true
 	}
 	if c.Rows < c.InKeys {
 		c.InKeys = c.Rows
@@ -90,7 +108,11 @@ type benchEnv struct {
 	dev     *ktdev.Server // nil with KT_TEST_ADDR
 	ktAddr  string
 	pgbench string
+	raw     *rawBounds // the raw binary client's round trips, once measured
 }
+
+// runs reports whether section is to be measured.
+func (c benchConfig) runs(section string) bool { return c.Only == nil || c.Only[section] }
 
 const benchSetup = `
 CREATE EXTENSION kt_fdw;
@@ -154,9 +176,17 @@ func runBench(ctx context.Context, out io.Writer, args []string) error {
 	}
 
 	var rows []benchRow
-	for _, m := range []func(context.Context) ([]benchRow, error){
+	if !cfg.runs("load") {
+		if err := env.loadOnly(ctx); err != nil {
+			return err
+		}
+	}
+	for i, m := range []func(context.Context) ([]benchRow, error){
 		env.benchLoad, env.benchScan, env.benchLookups, env.benchInList, env.benchSync, env.benchMemory,
 	} {
+		if !cfg.runs(benchSections[i]) {
+			continue
+		}
 		r, err := m(ctx)
 		if err != nil {
 			return err
@@ -274,6 +304,12 @@ func machineDescription() string {
 		}
 	}
 	pg, _ := pgcluster.ConfigValue("--version")
-	return fmt.Sprintf("%d CPUs (%s)%s, %s/%s, %s, %s", runtime.NumCPU(), model, mem, runtime.GOOS, runtime.GOARCH,
-		strings.TrimSpace(pg), runtime.Version())
+	load := ""
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			load = fmt.Sprintf(", load average %s %s %s at the end", f[0], f[1], f[2])
+		}
+	}
+	return fmt.Sprintf("%d CPUs (%s)%s, %s/%s, %s, %s%s", runtime.NumCPU(), model, mem, runtime.GOOS, runtime.GOARCH,
+		strings.TrimSpace(pg), runtime.Version(), load)
 }

@@ -40,8 +40,10 @@ func TestBenchShort(t *testing.T) {
 	for _, want := range []string{
 		"1. bulk load", "apply auto with kt_fdw.lua (atomic)", "apply bulk", "raw client binary set_bulk", "local UNLOGGED table",
 		"2. full scan count(*)", "sum(length(value))", "ordered table (tree DB)",
-		"3. point lookups", "the bound: local lookup + 1 raw round trip", "4. IN-list of 1000 keys",
+		"3. point lookups", "raw binary get of one key", "the bound: local lookup + 1 binary round trip", "4. IN-list of 1000 keys",
 		"5. sync: UPDATE with the kt_fdw_sync() trigger", "no trigger", "hand-written PL/pgSQL trigger",
+		"raw binary set of one record", "raw binary ktfdwapply of one record", "the bound: local UPDATE + 1 binary apply round trip",
+		"5. sync, durable (fsync, synchronous_commit on)", "load average",
 		"RSS added by loading kt_fdw", "3000-row scan", "3000-row INSERT", "machine: ",
 	} {
 		assert.Contains(t, out.String(), want)
@@ -54,8 +56,16 @@ func TestParseBenchConfig(t *testing.T) {
 	assert.Equal(t, 10, c.Rows)
 	assert.Equal(t, 2, c.Runs)
 	assert.Equal(t, 10, c.InKeys, "an IN list cannot ask for more keys than exist")
+	assert.True(t, c.runs("load") && c.runs("memory"), "no -only: every section")
 	_, err = parseBenchConfig([]string{"-runs", "0"})
 	assert.Error(t, err)
+	c, err = parseBenchConfig([]string{"-only", "lookups,sync"})
+	require.NoError(t, err)
+	assert.True(t, c.runs("lookups") && c.runs("sync"))
+	assert.False(t, c.runs("load") || c.runs("scan") || c.runs("inlist") || c.runs("memory"))
+	_, err = parseBenchConfig([]string{"-only", "lookup"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `unknown section "lookup"`)
 	assert.InDelta(t, 2.0, median([]float64{3, 1, 2}), 0)
 	assert.InDelta(t, 2.5, median([]float64{4, 1, 2, 3}), 0)
 }
