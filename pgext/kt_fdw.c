@@ -17,7 +17,11 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 
+#if PG_VERSION_NUM >= 180000
+PG_MODULE_MAGIC_EXT(.name = "kt_fdw", .version = KTFDW_VERSION);
+#else
 PG_MODULE_MAGIC;
+#endif
 
 sigset_t	ktfdw_callmask;
 
@@ -150,11 +154,9 @@ kt_fdw_handler(PG_FUNCTION_ARGS)
 	r->BeginForeignInsert = ktfdw_BeginForeignInsert;
 	r->EndForeignInsert = ktfdw_EndForeignInsert;
 	r->IsForeignRelUpdatable = ktfdw_IsForeignRelUpdatable;
-#if PG_VERSION_NUM >= 140000
 	r->GetForeignModifyBatchSize = ktfdw_GetForeignModifyBatchSize;
 	r->ExecForeignBatchInsert = ktfdw_ExecForeignBatchInsert;
 	r->ExecForeignTruncate = ktfdw_ExecForeignTruncate;
-#endif
 	r->ImportForeignSchema = ktfdw_ImportForeignSchema;
 	r->AnalyzeForeignTable = ktfdw_AnalyzeForeignTable;
 

@@ -13,16 +13,24 @@
 #include <signal.h>
 
 #include "commands/explain.h"
+#if PG_VERSION_NUM >= 180000
+/* 18 moved ExplainState and the ExplainProperty* functions out of explain.h */
+#include "commands/explain_format.h"
+#include "commands/explain_state.h"
+#endif
 #include "foreign/fdwapi.h"
 #include "utils/rel.h"
 
 #include "ktfdw_go.h"
 #include "_cgo_export.h"
 
-/* Row-identity vars and batch inserts need PostgreSQL 14; 15 is tested. */
-#if PG_VERSION_NUM < 140000
-#error "kt_fdw needs PostgreSQL 14 or later"
+/* Supported and tested: PostgreSQL 15 to 18 (README.md). */
+#if PG_VERSION_NUM < 150000
+#error "kt_fdw needs PostgreSQL 15 or later"
 #endif
+
+/* The library's version, as fdw.Version; 18 shows it in pg_get_loaded_modules(). */
+#define KTFDW_VERSION "0.3.0"
 
 /*
  * Signals whose Postgres handlers must not run while Go code is on the
@@ -39,8 +47,12 @@ extern sigset_t ktfdw_callmask;
 		pthread_sigmask(SIG_SETMASK, &kt_oldmask_, NULL); \
 	} while (0)
 
-/* kt_fdw.c */
+/* kt_fdw.c; 18 replaced the pg_attribute_noreturn() suffix by a pg_noreturn prefix */
+#if PG_VERSION_NUM >= 180000
+extern pg_noreturn void ktfdw_raise(KtStatus *st);
+#else
 extern void ktfdw_raise(KtStatus *st) pg_attribute_noreturn();
+#endif
 extern void ktfdw_check(int rc, KtStatus *st);
 
 /* row.c: a value column of a format 'json' table */
@@ -125,12 +137,10 @@ extern void ktfdw_EndForeignModify(EState *estate, ResultRelInfo *rinfo);
 extern void ktfdw_BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
 extern void ktfdw_EndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 extern int	ktfdw_IsForeignRelUpdatable(Relation rel);
-#if PG_VERSION_NUM >= 140000
 extern int	ktfdw_GetForeignModifyBatchSize(ResultRelInfo *rinfo);
 extern TupleTableSlot **ktfdw_ExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
 													 TupleTableSlot **slots, TupleTableSlot **planSlots,
 													 int *numSlots);
-#endif
 
 /* xact.c */
 extern void ktfdw_register_xact_callbacks(void);

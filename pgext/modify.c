@@ -163,7 +163,6 @@ may_defer_checks(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing)
 		return false;
 	if (has_after_insert_triggers(rinfo))
 		return false;
-#if PG_VERSION_NUM >= 140000
 	/*
 	 * A row routed into this partition (or COPY into its partitioned
 	 * parent): the parent's statement triggers and transition tables fire
@@ -171,7 +170,6 @@ may_defer_checks(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing)
 	 */
 	if (has_after_insert_triggers(rinfo->ri_RootResultRelInfo))
 		return false;
-#endif
 	return true;
 }
 
@@ -330,7 +328,6 @@ ktfdw_ExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	return slot;
 }
 
-#if PG_VERSION_NUM >= 140000
 /*
  * Rows per ExecForeignBatchInsert: the batch_size option of the table, else
  * of the server, else a default that depends on whether each batch waits for
@@ -392,7 +389,6 @@ ktfdw_ExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlo
 	MemoryContextSwitchTo(old);
 	return rslots;
 }
-#endif
 
 TupleTableSlot *
 ktfdw_ExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,

@@ -36,7 +36,7 @@
 #define KT_FULLSCAN_PER_ROW 0.1
 #define KT_GET_COST 1.0
 
-/* create_foreignscan_path grew arguments in PostgreSQL 17 and 18 (untested there). */
+/* create_foreignscan_path grew fdw_restrictinfo in 17 and disabled_nodes in 18. */
 #if PG_VERSION_NUM >= 180000
 #define kt_foreignscan_path(root, rel, rows, startup, total, pathkeys, outer) \
 	create_foreignscan_path(root, rel, NULL, rows, 0, startup, total, pathkeys, outer, NULL, NIL, NIL)
@@ -49,6 +49,13 @@
 #endif
 
 #define KT_PER_KEY_COST 0.01
+
+/* estimate_array_length takes the planner (for statistics) since 17. */
+#if PG_VERSION_NUM >= 170000
+#define kt_array_length(root, expr) estimate_array_length(root, expr)
+#else
+#define kt_array_length(root, expr) estimate_array_length(expr)
+#endif
 
 /* build_expression_pathkey lost its nullable_relids argument in 16. */
 #if PG_VERSION_NUM >= 160000
@@ -169,7 +176,15 @@ key_equality_value(PlannerInfo *root, Expr *clause, RelOptInfo *baserel,
 static bool
 key_order_is_bytes(Oid key_type, Oid collid)
 {
-	return key_type == BYTEAOID || (OidIsValid(collid) && lc_collate_is_c(collid));
+	if (key_type == BYTEAOID)
+		return true;
+	if (!OidIsValid(collid))
+		return false;
+#if PG_VERSION_NUM >= 180000	/* lc_collate_is_c() is gone in 18 */
+	return pg_newlocale_from_collation(collid)->collate_is_c;
+#else
+	return lc_collate_is_c(collid);
+#endif
 }
 
 /* A Const or Param, or an ARRAY[] of them: evaluable once per scan. */
@@ -431,7 +446,7 @@ ktfdw_GetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntable
 			baserel->rows = 1;
 			break;
 		case KT_SCAN_KEYS:
-			baserel->rows = clamp_row_est(Min(estimate_array_length((Node *) pi->keys_expr),
+			baserel->rows = clamp_row_est(Min(kt_array_length(root, (Node *) pi->keys_expr),
 											  pi->table_rows));
 			break;
 		default:
