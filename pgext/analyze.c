@@ -28,6 +28,7 @@ acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	GOCALL(rc = ktfdw_analyze_begin(&info.table, targrows, &h, &st));
 	ktfdw_check(rc, &st);
 	task->handle = h;
+	ktfdw_wait_start(KT_WAIT_ANALYZE);
 	for (;;)
 	{
 		GOCALL(rc = ktfdw_analyze_wait(task->handle, KT_POLL_MS, &task->batch, &total, &st));
@@ -35,6 +36,7 @@ acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 			break;
 		CHECK_FOR_INTERRUPTS();
 	}
+	pgstat_report_wait_end();
 	ktfdw_check(rc, &st);
 
 	while (n < task->batch.nrows && n < targrows)

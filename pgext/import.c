@@ -31,6 +31,7 @@ ktfdw_ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	GOCALL(rc = ktfdw_import_begin(&desc, stmt->remote_schema, &opts, &h, &st));
 	ktfdw_check(rc, &st);
 	task->handle = h;
+	ktfdw_wait_start(KT_WAIT_IMPORT);
 	for (;;)
 	{
 		GOCALL(rc = ktfdw_import_wait(task->handle, KT_POLL_MS, &task->batch, &st));
@@ -38,6 +39,7 @@ ktfdw_ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 			break;
 		CHECK_FOR_INTERRUPTS();
 	}
+	pgstat_report_wait_end();
 	ktfdw_check(rc, &st);
 
 	for (int i = 0; i < task->batch.nrows; i++)

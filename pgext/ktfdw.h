@@ -20,6 +20,7 @@
 #endif
 #include "foreign/fdwapi.h"
 #include "utils/rel.h"
+#include "utils/wait_event.h"
 
 #include "ktfdw_go.h"
 #include "_cgo_export.h"
@@ -141,6 +142,24 @@ extern int	ktfdw_GetForeignModifyBatchSize(ResultRelInfo *rinfo);
 extern TupleTableSlot **ktfdw_ExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
 													 TupleTableSlot **slots, TupleTableSlot **planSlots,
 													 int *numSlots);
+
+/* wait_event.c: what pg_stat_activity shows while C polls Go for KT I/O */
+typedef enum KtWait
+{
+	KT_WAIT_SCAN,				/* a full scan's next batch */
+	KT_WAIT_GET,				/* key = v */
+	KT_WAIT_GET_BULK,			/* key IN (...) / key = ANY(...) */
+	KT_WAIT_MATCH_PREFIX,		/* key LIKE 'p%' */
+	KT_WAIT_CURSOR,				/* a key range on an ordered table */
+	KT_WAIT_KEY_CHECK,			/* INSERT / key-changing UPDATE: does the key exist */
+	KT_WAIT_COMMIT,				/* the commit's apply */
+	KT_WAIT_IMPORT,				/* IMPORT FOREIGN SCHEMA */
+	KT_WAIT_ANALYZE,			/* ANALYZE's sample */
+	KT_WAIT_N
+} KtWait;
+
+extern void ktfdw_wait_start(KtWait w);
+extern KtWait ktfdw_scan_wait(int kind);
 
 /* xact.c */
 extern void ktfdw_register_xact_callbacks(void);

@@ -284,10 +284,15 @@ ktfdw_IsForeignRelUpdatable(Relation rel)
 static int
 finish(KtModifyState *m, int rc, KtStatus *st)
 {
-	while (rc == KT_PENDING)
+	if (rc == KT_PENDING)
 	{
-		CHECK_FOR_INTERRUPTS();
-		GOCALL(rc = ktfdw_modify_wait(m->handle, KT_POLL_MS, st));
+		ktfdw_wait_start(KT_WAIT_KEY_CHECK);
+		do
+		{
+			CHECK_FOR_INTERRUPTS();
+			GOCALL(rc = ktfdw_modify_wait(m->handle, KT_POLL_MS, st));
+		} while (rc == KT_PENDING);
+		pgstat_report_wait_end();
 	}
 	ktfdw_check(rc, st);
 	return rc;

@@ -197,6 +197,7 @@ fetch_batch(KtScanState *s)
 	int			rc;
 
 	free_batch(s);
+	ktfdw_wait_start(ktfdw_scan_wait(s->spec.kind));
 	for (;;)
 	{
 		GOCALL(rc = ktfdw_scan_next(s->handle, KT_POLL_MS, &s->batch, &st));
@@ -204,6 +205,7 @@ fetch_batch(KtScanState *s)
 			break;
 		CHECK_FOR_INTERRUPTS();
 	}
+	pgstat_report_wait_end();
 	if (rc == KT_EOF)
 	{
 		s->eof = true;

@@ -15,10 +15,15 @@ apply_writes(void)
 	int			rc;
 
 	GOCALL(rc = ktfdw_xact_precommit(&st));
-	while (rc == KT_PENDING)
+	if (rc == KT_PENDING)
 	{
-		CHECK_FOR_INTERRUPTS();
-		GOCALL(rc = ktfdw_xact_wait(KT_POLL_MS, &st));
+		ktfdw_wait_start(KT_WAIT_COMMIT);
+		do
+		{
+			CHECK_FOR_INTERRUPTS();
+			GOCALL(rc = ktfdw_xact_wait(KT_POLL_MS, &st));
+		} while (rc == KT_PENDING);
+		pgstat_report_wait_end();
 	}
 	ktfdw_check(rc, &st);
 }
