@@ -1,6 +1,7 @@
 // Command ktfdw is kt_fdw's command-line companion: the end-to-end demo,
-// reconcile (compare and repair a kt_fdw_sync'd table against KT) and the
-// benchmark. `make install` puts it in `pg_config --bindir`.
+// reconcile (compare and repair a kt_fdw_sync'd table against KT), sync
+// (apply a publication's changes to KT from a logical replication slot)
+// and the benchmark. `make install` puts it in `pg_config --bindir`.
 //
 // The demo and the benchmark need the extension installed into the
 // PostgreSQL whose pg_config is on PATH (`make install`); `make demo` does
@@ -26,6 +27,9 @@ commands:
   demo        run the end-to-end demo (throwaway Postgres + KT dev server)
   reconcile   compare a kt_fdw_sync'd table with KT; -repair fixes it
               (exit status 0 in sync, 1 differences found, 2 error)
+  sync        apply a publication's changes to KT through a logical
+              replication slot, exactly once, until SIGTERM (doc/sync.md)
+  sync status the slot's lag and retained WAL, the positions KT holds
   bench       measure kt_fdw against a throwaway Postgres and KT
               (doc/performance.md)
   version     print the version (also -version, --version)
@@ -66,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	case "reconcile":
 		return reconcileExit(runReconcile(ctx, stdout, stderr, args[1:]), stderr)
+	case "sync":
+		err = runSync(ctx, stdout, stderr, args[1:])
 	case "bench":
 		err = runBench(ctx, stdout, args[1:])
 	case "version", "-version", "--version":
@@ -85,5 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fmt.Fprintf(stderr, "ktfdw %s: %v\n", args[0], err)
+	if hint := errors.FlattenHints(err); hint != "" {
+		fmt.Fprintf(stderr, "hint: %s\n", hint)
+	}
 	return 1
 }

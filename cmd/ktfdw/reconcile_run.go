@@ -9,6 +9,8 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/kt-fdw/kt_fdw/cmd/ktfdw/internal/cdc"
 )
 
 // Kinds of difference between the source and KT.
@@ -146,6 +148,9 @@ func (r *reconciler) ktPass(ctx context.Context, seen map[string]struct{}) error
 		var k string
 		if err := rows.Scan(&k); err != nil {
 			return errors.Wrap(err, "scanning the foreign table")
+		}
+		if strings.HasPrefix(k, cdc.PositionKeyPrefix) {
+			continue // ktfdw sync's position, not a record of the table
 		}
 		r.res.KTKeys++
 		if _, ok := seen[k]; !ok {

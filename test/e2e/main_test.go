@@ -12,5 +12,6 @@ import (
 
 // One cluster for the package; every test gets its own database.
 func TestMain(m *testing.M) {
-	pgtest.Main(m, pgtest.Setting("max_prepared_transactions", "2"))
+	pgtest.Main(m, pgtest.Setting("max_prepared_transactions", "2"),
+		pgtest.Setting("wal_level", "logical")) // ktfdw sync's tests (cdc_*_test.go) read slots
 }
