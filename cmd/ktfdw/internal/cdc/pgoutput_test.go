@@ -10,12 +10,14 @@ import (
 
 type msg []byte
 
-func (m msg) u8(b byte) msg      { return append(m, b) }
-func (m msg) u16(v uint16) msg   { return binary.BigEndian.AppendUint16(m, v) }
-func (m msg) u32(v uint32) msg   { return binary.BigEndian.AppendUint32(m, v) }
-func (m msg) u64(v uint64) msg   { return binary.BigEndian.AppendUint64(m, v) }
-func (m msg) str(s string) msg   { return append(append(m, s...), 0) }
-func (m msg) ts(t time.Time) msg { return m.u64(uint64(t.Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Microseconds())) }
+func (m msg) u8(b byte) msg    { return append(m, b) }
+func (m msg) u16(v uint16) msg { return binary.BigEndian.AppendUint16(m, v) }
+func (m msg) u32(v uint32) msg { return binary.BigEndian.AppendUint32(m, v) }
+func (m msg) u64(v uint64) msg { return binary.BigEndian.AppendUint64(m, v) }
+func (m msg) str(s string) msg { return append(append(m, s...), 0) }
+func (m msg) ts(t time.Time) msg {
+	return m.u64(uint64(t.Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Microseconds()))
+}
 
 // tuple: each column a string, or nil for NULL, or unchangedToast.
 var unchangedToast = &struct{}{}
