@@ -82,10 +82,31 @@ func runSync(ctx context.Context, stdout, stderr io.Writer, args []string) error
 			fmt.Fprintf(stderr, "%s sync: dropped replication slot %q (-recopy)\n", time.Now().UTC().Format(time.RFC3339), o.slot)
 		}
 	}
-	return cdc.Run(ctx, cdc.Config{
+	cfg := cdc.Config{
 		ConnString: o.conn, Slot: o.slot, Publication: o.publication, Tables: tables,
 		BatchRows: o.batch, Copy: o.copy, Log: stderr, MaxRetained: o.maxRetained,
-	})
+	}
+	wait := time.Second
+	for interrupted := false; ; {
+		err := cdc.Run(ctx, cfg)
+		if ctx.Err() != nil {
+			return nil // SIGTERM: Run applied and confirmed what it could
+		}
+		interrupted = interrupted || errors.Is(err, cdc.ErrInterrupted)
+		if err == nil || !interrupted || errors.Is(err, cdc.ErrPermanent) {
+			return err
+		}
+		// a lost connection (Postgres restarting, the walsender ended):
+		// KT holds its position, so starting over resumes from it; once
+		// streaming worked, failing to reconnect is retried too
+		fmt.Fprintf(stderr, "%s sync: interrupted, starting again in %s: %v\n", time.Now().UTC().Format(time.RFC3339), wait, err)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil
+		}
+		wait = min(wait*2, 30*time.Second)
+	}
 }
 
 // publicationTables resolves each table of the publication the way

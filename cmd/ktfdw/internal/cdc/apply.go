@@ -153,9 +153,9 @@ func (e *engine) holds(t *Table, txn *Txn) bool {
 func (e *engine) table(r *Relation) (*Table, error) {
 	t, ok := e.tables[r.ID]
 	if !ok {
-		return nil, errors.WithHint(
+		return nil, errors.WithHint(errors.Mark(
 			errors.Newf("table %s.%s (OID %d) is in publication %q but ktfdw sync was not started with it",
-				r.Schema, r.Name, r.ID, e.cfg.Publication),
+				r.Schema, r.Name, r.ID, e.cfg.Publication), ErrPermanent),
 			"Restart ktfdw sync to include it, then backfill it with `ktfdw reconcile -source ... -repair`.")
 	}
 	return t, nil

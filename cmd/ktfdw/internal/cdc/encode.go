@@ -59,7 +59,7 @@ SELECT coalesce(array_agg(attname::text ORDER BY attnum), '{}') FROM pg_attribut
 		return nil, errors.Wrapf(err, "columns of %s", t.Source)
 	}
 	if len(names) == 0 {
-		return nil, errors.Newf("source table %s (OID %d) no longer exists", t.Source, t.OID)
+		return nil, errors.Mark(errors.Newf("source table %s (OID %d) no longer exists", t.Source, t.OID), ErrPermanent)
 	}
 	e.cols[t.OID] = names
 	return names, nil
@@ -183,8 +183,8 @@ func (e *encoder) encode(ctx context.Context, t *Table, changes []*Change) ([]kv
 		names := c.Rel.Columns
 		k := colIndex(names, t.KeyCol)
 		if k < 0 {
-			return nil, errors.Newf("key column %q of %s is not in the replicated row (columns: %s): was it dropped or renamed?",
-				t.KeyCol, t.Source, strings.Join(names, ", "))
+			return nil, errors.Mark(errors.Newf("key column %q of %s is not in the replicated row (columns: %s): was it dropped or renamed?",
+				t.KeyCol, t.Source, strings.Join(names, ", ")), ErrPermanent)
 		}
 		if c.New != nil {
 			mergeOld(c)

@@ -80,6 +80,14 @@ func (e *engine) logf(format string, args ...any) {
 	fmt.Fprintf(e.cfg.Log, "%s sync: %s\n", time.Now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
 }
 
+// ErrInterrupted marks a failure after streaming had started (a lost
+// connection, Postgres restarting): running again resumes where KT is.
+var ErrInterrupted = errors.New("sync interrupted")
+
+// ErrPermanent marks a failure that running again would meet again (a
+// change the configuration cannot apply): the operator must act.
+var ErrPermanent = errors.New("sync cannot continue")
+
 // Run syncs until ctx is done (then applies what it has received, confirms
 // and returns nil) or a failure it cannot retry by itself (returned).
 func Run(ctx context.Context, cfg Config) error {
@@ -114,7 +122,12 @@ func Run(ctx context.Context, cfg Config) error {
 		return errors.Wrapf(err, "starting replication from slot %q", cfg.Slot)
 	}
 	e.logf("streaming slot %q (publication %q) from %s into %d KT database(s)", cfg.Slot, cfg.Publication, start, len(e.sinks))
-	return e.stream(ctx, repl)
+	if err := e.stream(ctx, repl); err != nil && !errors.Is(err, ErrPermanent) {
+		return errors.Mark(err, ErrInterrupted)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 func connectReplication(ctx context.Context, connString string) (*pgconn.PgConn, error) {

@@ -1,0 +1,123 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kt-fdw/kt_fdw/kt/ktdev"
+)
+
+// cdcWriters runs n sessions changing limits until stop is closed: single
+// and multi-row transactions, upserts, deletes, key changes.
+func (e *cdcEnv) cdcWriters(n int, stop chan struct{}) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for w := 0; w < n; w++ {
+		conn, err := pgx.Connect(ctx(e.t), e.pg.ConnStringDB(e.db))
+		require.NoError(e.t, err)
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			defer conn.Close(context.Background())
+			rnd := rand.New(rand.NewSource(int64(w)))
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := rnd.Intn(300)
+				var sql string
+				switch rnd.Intn(6) {
+				case 0:
+					sql = fmt.Sprintf("DELETE FROM limits WHERE id = %d", id)
+				case 1:
+					sql = fmt.Sprintf("UPDATE limits SET id = %d WHERE id = %d", 300+rnd.Intn(300), id)
+				case 2:
+					sql = fmt.Sprintf("BEGIN; UPDATE limits SET rps = rps + 1 WHERE id BETWEEN %d AND %d; INSERT INTO limits VALUES (%d, 'm%d', 1) ON CONFLICT (id) DO UPDATE SET route = excluded.route; COMMIT", id, id+30, id, i)
+				default:
+					sql = fmt.Sprintf("INSERT INTO limits VALUES (%d, 'w%d-%d', %d) ON CONFLICT (id) DO UPDATE SET route = excluded.route, rps = excluded.rps", id, w, i, i)
+				}
+				if _, err := conn.Exec(context.Background(), sql); err != nil {
+					_, _ = conn.Exec(context.Background(), "ROLLBACK") // a unique violation or deadlock: fine
+				}
+			}
+		}(w)
+	}
+	return &wg
+}
+
+// TestSyncCrashRecovery: under concurrent writes, ktfdw sync is killed
+// with SIGKILL twice (once while KT stalls), KT stalls and breaks replies,
+// the walsender is terminated (as when Postgres restarts); at the end KT
+// equals the table (reconcile) and KT's position never went back.
+func TestSyncCrashRecovery(t *testing.T) {
+	e := newCDCEnv(t, true)
+	e.exec("ALTER SERVER kt OPTIONS (SET timeout '1s', ADD apply_batch '20')")
+	e.execAll(strings.SplitN(syncSchema, "\nCREATE TABLE rules", 2)[0][len("\nALTER SERVER kt OPTIONS (ADD apply_batch '20');"):])
+	e.exec(`INSERT INTO limits SELECT i, '/r' || i, i FROM generate_series(1, 200) i`)
+	e.exec(`CREATE PUBLICATION ` + e.pub + ` FOR TABLE limits`)
+
+	p := e.startSync("-batch", "50")
+	p.waitLog("streaming slot")
+	stop := make(chan struct{})
+	wg := e.cdcWriters(4, stop)
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	}()
+	pause := func() { time.Sleep(1500 * time.Millisecond) }
+
+	pause()
+	p.kill() // SIGKILL: no flush, no confirm
+	before := e.position()
+	p = e.startSync("-batch", "50")
+	p.waitLog("resuming slot")
+	require.GreaterOrEqual(t, e.position(), before, "KT's position went back")
+
+	pause()
+	e.dev.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "bin_play_script"}) // KT stalls
+	pause()
+	p.waitLog("KT apply failed")
+	p.kill() // while KT stalls
+	e.dev.ClearFault()
+	p = e.startSync("-batch", "50")
+	p.waitLog("resuming slot")
+
+	pause()
+	e.dev.SetFault(ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "bin_play_script", Times: 3}) // applied, reply lost
+	pause()
+	var n int
+	require.NoError(t, e.conn.QueryRow(ctx(t), `SELECT count(pg_terminate_backend(active_pid)) FROM pg_replication_slots WHERE slot_name = $1`, e.slot).Scan(&n))
+	require.Equal(t, 1, n)
+	p.waitLog("interrupted, starting again")
+	p.waitLog("resuming slot")
+	pause()
+
+	close(stop)
+	wg.Wait()
+	e.caughtUp(p)
+	e.reconciled("limits")
+	require.Equal(t, 0, p.stop(), p.log.String())
+}
+
+// position is the LSN KT DB 0 holds for e's slot.
+func (e *cdcEnv) position() int64 {
+	e.t.Helper()
+	v, err := e.kt.Get(ctx(e.t), "", []byte("__kt_fdw_sync__:"+e.slot))
+	require.NoError(e.t, err)
+	var lsn int64
+	require.NoError(e.t, e.conn.QueryRow(ctx(e.t), `SELECT (split_part($1, ' ', 1)::pg_lsn - '0/0'::pg_lsn)::bigint`, string(v.Value)).Scan(&lsn))
+	return lsn
+}
