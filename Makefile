@@ -38,7 +38,7 @@ endif
 endif
 GO_SOURCES := $(shell find pgext fdw kt -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: pg-config-check all deps install installcheck unit e2e test clean demo bench vet check-symbols soak model
+.PHONY: pg-config-check all deps install installcheck unit e2e test clean demo bench bench-sync vet check-symbols soak model
 
 all: $(MODULE)
 
@@ -131,6 +131,11 @@ demo: deps install
 bench: deps install
 	$(GO) run ./cmd/ktfdw bench
 	$(GO) test -run '^$$' -bench . -benchmem ./kt/ ./kt/ktdev/
+
+# ktfdw sync (doc/performance.md): apply rate by -batch, against raw binary
+# set_bulk, lag p50/p99 and the writers' rate with and without it; CPU-heavy
+bench-sync: deps install
+	KT_FDW_SYNC_BENCH=1 KT_FDW_REQUIRE_INSTALLED=1 $(GO) test ./test/e2e -run '^TestSyncBench$$' -count=1 -v -timeout 20m
 
 clean:
 	rm -f $(MODULE) $(basename $(MODULE)).h $(MODULE).stripped $(MODULE).debug $(CLI)

@@ -137,10 +137,20 @@ SELECT format('%I.%I', schemaname, tablename) FROM pg_publication_tables WHERE p
 	}
 	var out []cdc.TableSpec
 	for _, name := range names {
+		var oid uint32
+		if err := conn.QueryRow(ctx, `SELECT $1::regclass::oid`, name).Scan(&oid); err != nil {
+			return nil, errors.Wrapf(err, "table %s", name)
+		}
+		if trig, err := syncTrigger(ctx, conn, oid, ""); err != nil || trig == nil {
+			if err == nil {
+				err = errors.Newf("table %s of publication %q has no kt_fdw_sync row trigger: ktfdw sync takes the table's configuration from it", name, pub)
+			}
+			return nil, errors.WithHint(err,
+				"CREATE TRIGGER ... AFTER INSERT OR UPDATE OR DELETE ON the table FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync('foreign_table' [, 'key column' [, 'value column']]), then ALTER TABLE ... DISABLE TRIGGER ... so ktfdw sync does its job.")
+		}
 		spec, err := resolveSpec(ctx, conn, name, "", "", "", false)
 		if err != nil {
-			return nil, errors.WithHint(errors.Wrapf(err, "table %s of publication %q", name, pub),
-				"Each published table needs a kt_fdw_sync trigger naming its foreign table (CREATE TRIGGER ... EXECUTE FUNCTION kt_fdw_sync('target'), then ALTER TABLE ... DISABLE TRIGGER ...).")
+			return nil, errors.Wrapf(err, "table %s of publication %q", name, pub)
 		}
 		if requireDisabled {
 			var enabled []string

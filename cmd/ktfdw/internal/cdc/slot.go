@@ -13,14 +13,16 @@ import (
 // sinks hold, for an existing slot; for a new one (created here), its
 // consistent point, after the initial copy when Copy is set.
 func (e *engine) prepareSlot(ctx context.Context, repl *pgconn.PgConn) (LSN, error) {
-	var plugin string
-	var database *string
-	err := e.conn.QueryRow(ctx, `SELECT plugin, database FROM pg_replication_slots WHERE slot_name = $1`, e.cfg.Slot).Scan(&plugin, &database)
+	var plugin, walStatus string
+	err := e.conn.QueryRow(ctx, `SELECT plugin, coalesce(wal_status, '') FROM pg_replication_slots WHERE slot_name = $1`, e.cfg.Slot).Scan(&plugin, &walStatus)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return e.createSlot(ctx, repl)
 	case err != nil:
 		return 0, errors.Wrap(err, "reading pg_replication_slots")
+	}
+	if walStatus == "lost" {
+		return 0, errors.Mark(errors.New(SlotStatus{Slot: e.cfg.Slot, WALStatus: walStatus}.Problem(0)), ErrPermanent)
 	}
 	if plugin != "pgoutput" {
 		return 0, errors.Newf("replication slot %q uses plugin %q; ktfdw sync needs a pgoutput slot", e.cfg.Slot, plugin)
