@@ -38,7 +38,7 @@ endif
 endif
 GO_SOURCES := $(shell find pgext fdw kt -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: pg-config-check all deps install installcheck unit e2e test clean demo bench bench-sync vet check-symbols soak model
+.PHONY: pg-config-check all deps install installcheck unit e2e test clean demo bench bench-sync test-sync-long vet check-symbols soak model
 
 all: $(MODULE)
 
@@ -134,6 +134,10 @@ bench: deps install
 
 # ktfdw sync (doc/performance.md): apply rate by -batch, against raw binary
 # set_bulk, lag p50/p99 and the writers' rate with and without it; CPU-heavy
+# ktfdw sync's crash test with 10 s phases (make test runs 1.5 s phases)
+test-sync-long: deps install
+	KT_FDW_SYNC_PHASE=10s KT_FDW_REQUIRE_INSTALLED=1 $(GO) test ./test/e2e -run '^TestSyncCrashRecovery$$' -count=1 -v -timeout 20m
+
 bench-sync: deps install
 	KT_FDW_SYNC_BENCH=1 KT_FDW_REQUIRE_INSTALLED=1 $(GO) test ./test/e2e -run '^TestSyncBench$$' -count=1 -v -timeout 20m
 

@@ -99,44 +99,26 @@ func TestSyncBench(t *testing.T) {
 // singleRowTxns commits n single-row UPDATE transactions (4 sessions).
 func (e *cdcEnv) singleRowTxns(n, seed int) {
 	e.t.Helper()
-	var wg sync.WaitGroup
-	for c := 0; c < 4; c++ {
-		conn, err := pgx.Connect(ctx(e.t), e.pg.ConnStringDB(e.db))
-		require.NoError(e.t, err)
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			defer conn.Close(context.Background())
-			for i := c; i < n; i += 4 {
-				_, err := conn.Exec(context.Background(), `UPDATE limits SET rps = $1 WHERE id = $2`, seed*100000+i, 1+i%10000)
-				require.NoError(e.t, err)
-			}
-		}(c)
-	}
-	wg.Wait()
+	e.sessions(4, func(c int, conn *pgx.Conn) {
+		for i := c; i < n; i += 4 {
+			_, err := conn.Exec(context.Background(), `UPDATE limits SET rps = $1 WHERE id = $2`, seed*100000+i, 1+i%10000)
+			require.NoError(e.t, err)
+		}
+	}).Wait()
 }
 
 // writeRate runs clients sessions of single-row UPDATEs for d: commits/s.
 func (e *cdcEnv) writeRate(clients int, d time.Duration) float64 {
 	e.t.Helper()
 	var n atomic.Int64
-	var wg sync.WaitGroup
 	deadline := time.Now().Add(d)
-	for c := 0; c < clients; c++ {
-		conn, err := pgx.Connect(ctx(e.t), e.pg.ConnStringDB(e.db))
-		require.NoError(e.t, err)
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			defer conn.Close(context.Background())
-			for i := 0; time.Now().Before(deadline); i++ {
-				if _, err := conn.Exec(context.Background(), `UPDATE limits SET rps = $1 WHERE id = $2`, i, 1+(c*2500+i)%10000); err == nil {
-					n.Add(1)
-				}
+	e.sessions(clients, func(c int, conn *pgx.Conn) {
+		for i := 0; time.Now().Before(deadline); i++ {
+			if _, err := conn.Exec(context.Background(), `UPDATE limits SET rps = $1 WHERE id = $2`, i, 1+(c*2500+i)%10000); err == nil {
+				n.Add(1)
 			}
-		}(c)
-	}
-	wg.Wait()
+		}
+	}).Wait()
 	return float64(n.Load()) / d.Seconds()
 }
 
@@ -169,4 +151,3 @@ func (e *cdcEnv) probeLag(stop chan struct{}) []time.Duration {
 		}
 	}
 }
-

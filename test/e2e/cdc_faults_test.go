@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,43 +16,51 @@ import (
 	"github.com/kt-fdw/kt_fdw/kt/ktdev"
 )
 
-// cdcWriters runs n sessions changing limits until stop is closed: single
-// and multi-row transactions, upserts, deletes, key changes.
-func (e *cdcEnv) cdcWriters(n int, stop chan struct{}) *sync.WaitGroup {
+// sessions runs fn in n goroutines, each with its own connection (closed
+// when fn returns).
+func (e *cdcEnv) sessions(n int, fn func(c int, conn *pgx.Conn)) *sync.WaitGroup {
 	var wg sync.WaitGroup
-	for w := 0; w < n; w++ {
+	for c := 0; c < n; c++ {
 		conn, err := pgx.Connect(ctx(e.t), e.pg.ConnStringDB(e.db))
 		require.NoError(e.t, err)
 		wg.Add(1)
-		go func(w int) {
+		go func(c int) {
 			defer wg.Done()
 			defer conn.Close(context.Background())
-			rnd := rand.New(rand.NewSource(int64(w)))
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				id := rnd.Intn(300)
-				var sql string
-				switch rnd.Intn(6) {
-				case 0:
-					sql = fmt.Sprintf("DELETE FROM limits WHERE id = %d", id)
-				case 1:
-					sql = fmt.Sprintf("UPDATE limits SET id = %d WHERE id = %d", 300+rnd.Intn(300), id)
-				case 2:
-					sql = fmt.Sprintf("BEGIN; UPDATE limits SET rps = rps + 1 WHERE id BETWEEN %d AND %d; INSERT INTO limits VALUES (%d, 'm%d', 1) ON CONFLICT (id) DO UPDATE SET route = excluded.route; COMMIT", id, id+30, id, i)
-				default:
-					sql = fmt.Sprintf("INSERT INTO limits VALUES (%d, 'w%d-%d', %d) ON CONFLICT (id) DO UPDATE SET route = excluded.route, rps = excluded.rps", id, w, i, i)
-				}
-				if _, err := conn.Exec(context.Background(), sql); err != nil {
-					_, _ = conn.Exec(context.Background(), "ROLLBACK") // a unique violation or deadlock: fine
-				}
-			}
-		}(w)
+			fn(c, conn)
+		}(c)
 	}
 	return &wg
+}
+
+// cdcWriters runs n sessions changing limits until stop is closed: single
+// and multi-row transactions, upserts, deletes, key changes.
+func (e *cdcEnv) cdcWriters(n int, stop chan struct{}) *sync.WaitGroup {
+	return e.sessions(n, func(w int, conn *pgx.Conn) {
+		rnd := rand.New(rand.NewSource(int64(w)))
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			id := rnd.Intn(300)
+			var sql string
+			switch rnd.Intn(6) {
+			case 0:
+				sql = fmt.Sprintf("DELETE FROM limits WHERE id = %d", id)
+			case 1:
+				sql = fmt.Sprintf("UPDATE limits SET id = %d WHERE id = %d", 300+rnd.Intn(300), id)
+			case 2:
+				sql = fmt.Sprintf("BEGIN; UPDATE limits SET rps = rps + 1 WHERE id BETWEEN %d AND %d; INSERT INTO limits VALUES (%d, 'm%d', 1) ON CONFLICT (id) DO UPDATE SET route = excluded.route; COMMIT", id, id+30, id, i)
+			default:
+				sql = fmt.Sprintf("INSERT INTO limits VALUES (%d, 'w%d-%d', %d) ON CONFLICT (id) DO UPDATE SET route = excluded.route, rps = excluded.rps", id, w, i, i)
+			}
+			if _, err := conn.Exec(context.Background(), sql); err != nil {
+				_, _ = conn.Exec(context.Background(), "ROLLBACK") // a unique violation or deadlock: fine
+			}
+		}
+	})
 }
 
 // TestSyncCrashRecovery: under concurrent writes, ktfdw sync is killed
@@ -77,7 +86,11 @@ func TestSyncCrashRecovery(t *testing.T) {
 		}
 		wg.Wait()
 	}()
-	pause := func() { time.Sleep(1500 * time.Millisecond) }
+	phase := 1500 * time.Millisecond
+	if d, err := time.ParseDuration(os.Getenv("KT_FDW_SYNC_PHASE")); err == nil {
+		phase = d // the longer variant: make test-sync-long
+	}
+	pause := func() { time.Sleep(phase) }
 
 	pause()
 	p.kill() // SIGKILL: no flush, no confirm
