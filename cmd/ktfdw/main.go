@@ -28,8 +28,8 @@ commands:
   reconcile   compare a kt_fdw_sync'd table with KT; -repair fixes it
               (exit status 0 in sync, 1 differences found, 2 error)
   sync        apply a publication's changes to KT through a logical
-              replication slot, exactly once, until SIGTERM (doc/sync.md)
-  sync status the slot's lag and retained WAL, the positions KT holds
+              replication slot, exactly once, until SIGTERM (doc/sync.md);
+              'sync status': the slot's lag, retained WAL, KT's positions
   bench       measure kt_fdw against a throwaway Postgres and KT
               (doc/performance.md)
   version     print the version (also -version, --version)

@@ -49,7 +49,7 @@ func TestCommandHelpAndVersion(t *testing.T) {
 	for _, arg := range []string{"--version", "-version", "version"} {
 		r := runKtfdw(t, bin, arg)
 		assert.Equal(t, 0, r.exit, arg)
-		assert.Equal(t, "ktfdw "+fdw.Version+" (kt_fdw.lua protocol 2)\n", r.stdout, arg)
+		assert.Equal(t, "ktfdw "+fdw.Version+" (kt_fdw.lua protocol 3)\n", r.stdout, arg)
 	}
 
 	for _, arg := range []string{"-h", "--help", "help"} {
@@ -66,8 +66,8 @@ func TestCommandHelpAndVersion(t *testing.T) {
 	for _, m := range listed {
 		names = append(names, m[1])
 	}
-	assert.Equal(t, []string{"demo", "reconcile", "bench", "version", "help"}, names)
-	for _, name := range []string{"demo", "reconcile", "bench"} {
+	assert.Equal(t, []string{"demo", "reconcile", "sync", "bench", "version", "help"}, names)
+	for _, name := range []string{"demo", "reconcile", "sync", "bench"} {
 		r := runKtfdw(t, bin, name, "-h")
 		assert.Equal(t, 0, r.exit, "%s -h: %s", name, r.stderr)
 		assert.Contains(t, r.stderr, "usage: ktfdw "+name, name)
@@ -85,6 +85,9 @@ func TestCommandUsageErrors(t *testing.T) {
 		{"bench", "-no-such-flag"},
 		{"reconcile"},
 		{"reconcile", "-source", "t", "-batch", "0"},
+		{"sync"},
+		{"sync", "-publication", "p", "-batch", "0"},
+		{"sync", "status", "-no-such-flag"},
 	} {
 		r := runKtfdw(t, bin, args...)
 		assert.Equal(t, 2, r.exit, "%q: %s", args, r.stderr)
