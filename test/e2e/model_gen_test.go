@@ -26,7 +26,8 @@ var modelJoinKeys = []string{"", "a", "ab", "missing", "ä", "%", "it's", " "}
 
 var modelValues = []string{
 	"", "", " ", "v", "v2", "it's", "%", "ä", "x",
-	strings.Repeat("long-", 700), // a value well past a TSV line or two
+	strings.Repeat("long-", 700),       // a value well past a TSV line or two
+	strings.Repeat("0123456789", 1000), // more than the smallest buffer_memory
 }
 
 // modelLikes are LIKE patterns: prefixes (pushed down as a prefix scan),

@@ -22,7 +22,9 @@ import (
 // Every statement must return the same rows (a sorted set unless the query
 // orders them), the same row count and the same SQLSTATE class, and after
 // each transaction KT (read with the kt client) must hold exactly the local
-// table. It runs on a hash database and on an ordered tree database.
+// table. It runs on a hash database (bulk apply), on an ordered tree
+// database (atomic apply with conflict_check) and with a write buffer that
+// spills.
 //
 //	KT_FDW_MODEL_SEED   first seed (default 1; "random": from the clock)
 //	KT_FDW_MODEL_RUNS   seeds to run, from the first (default 1)
@@ -34,12 +36,24 @@ func TestModel(t *testing.T) {
 	for _, v := range []struct {
 		name, opts string
 		db         string
+		env        func(t *testing.T) *env
+		spills     bool
 	}{
-		{name: "hash", db: ""},
-		{name: "tree", db: "1", opts: "OPTIONS (db '1', ordered 'on')"},
+		// the dev server without kt_fdw's procedures: bulk apply
+		{name: "hash", db: "", env: newEnv},
+		// atomic apply (kt_fdw.lua's procedure), with its checks
+		{name: "tree", db: "1", opts: "OPTIONS (db '1', ordered 'on')", env: func(t *testing.T) *env {
+			return txScriptEnv(t, "conflict_check 'on'")
+		}},
+		// the write buffer spills at once (long values)
+		{name: "spill", db: "", env: func(t *testing.T) *env {
+			e := newEnv(t)
+			e.exec("ALTER SERVER kt OPTIONS (ADD buffer_memory '8kB')")
+			return e
+		}, spills: true},
 	} {
 		t.Run(v.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := v.env(t)
 			if v.db != "" && !ktTreeDB(t, e, v.db) {
 				t.Skipf("KT database %s is not a tree database", v.db)
 			}
@@ -51,8 +65,11 @@ func TestModel(t *testing.T) {
 			}
 			for run := 0; run < runs; run++ {
 				m := &model{t: t, e: e, db: v.db, seed: seed + int64(run), steps: steps,
-					fconn: e.pg.ConnDB(t, e.db), lconn: e.pg.ConnDB(t, e.db)}
+					fconn: e.pg.ConnDB(t, e.db), lconn: e.pg.ConnDB(t, e.db), spills: v.spills}
 				m.run()
+				if v.spills {
+					require.Positive(t, m.stats["spilled"], "no transaction of seed %d spilled", m.seed)
+				}
 			}
 		})
 	}
@@ -104,6 +121,7 @@ type model struct {
 	savepoints   []string
 	nsp          int
 	stats        map[string]int // outcomes, logged at the end: the run did something
+	spills       bool           // count statements after which the buffer had spilled
 }
 
 // outcome is what a statement did: its rows and tag, or its SQLSTATE class.
@@ -193,6 +211,13 @@ func (m *model) doStmt(s stmt) outcome {
 		fmt.Fprintf(&m.log, "%s; -- %s\n", fsql, truncated(fo.String(), 200))
 	}
 	m.count(sql, fo)
+	if m.spills && m.inTx && fo.class == "" && s.sql != "BEGIN" {
+		var n int
+		require.NoError(m.t, m.fconn.QueryRow(ctx(m.t), "SELECT count(*) FROM pg_ls_tmpdir() WHERE name LIKE 'pgsql_tmpktfdw%'").Scan(&n))
+		if n > 0 {
+			m.stats["spilled"]++
+		}
+	}
 	if fo.class != lo.class || fo.tag != lo.tag || !slices.Equal(fo.rows, lo.rows) {
 		m.fail("statement %q\n  kt_fdw: %s\n  local:  %s", fsql, fo, lo)
 	}
