@@ -3,7 +3,7 @@ PG_CONFIG ?= pg_config
 GO ?= go
 
 EXTENSION := kt_fdw
-EXTVERSION := 0.3.0
+EXTVERSION := 0.4.0
 MODULE := kt_fdw.so
 
 # pg_config_path NAME: `$(PG_CONFIG) --NAME`, or stop the build saying what to

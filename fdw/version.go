@@ -4,4 +4,4 @@ package fdw
 // it. It equals the extension's default_version (kt_fdw.control); the SQL
 // objects installed in a database may be older until ALTER EXTENSION kt_fdw
 // UPDATE.
-const Version = "0.3.0"
+const Version = "0.4.0"

@@ -613,10 +613,21 @@ sync_row(SyncEntry *e, TriggerData *td)
 
 /* ---- the checked path ---- */
 
-/* Run kt_fdw_sync_checked() (the PL/pgSQL trigger of 0.2.0) on this call's trigger data. */
+static Oid	resolve_target(const char *arg);
+
+/*
+ * Run kt_fdw_sync_checked() (the PL/pgSQL trigger of 0.2.0) on this call's
+ * trigger data. It runs with a fixed search_path, so the target argument is
+ * handed over schema-qualified when the caller's search_path resolves it
+ * (else as given: its ::regclass then raises the error).
+ */
 static Datum
 run_checked(FunctionCallInfo fcinfo)
 {
+	TriggerData tdq;
+	Trigger		tgq;
+	fmNodePtr	context = fcinfo->context;
+
 	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
 	Oid			fn = GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid,
 									 CStringGetDatum("kt_fdw_sync_checked"),
@@ -633,8 +644,25 @@ run_checked(FunctionCallInfo fcinfo)
 				 errmsg("kt_fdw_sync needs the function kt_fdw_sync_checked() in schema \"%s\"",
 						get_namespace_name(nsp)),
 				 errhint("Update the extension: ALTER EXTENSION kt_fdw UPDATE.")));
+	if (CALLED_AS_TRIGGER(fcinfo) && ((TriggerData *) context)->tg_trigger->tgnargs >= 1)
+	{
+		TriggerData *td = (TriggerData *) context;
+		Oid			target = resolve_target(td->tg_trigger->tgargs[0]);
+
+		if (OidIsValid(target) && get_rel_name(target) != NULL)
+		{
+			tdq = *td;
+			tgq = *td->tg_trigger;
+			tgq.tgargs = palloc(sizeof(char *) * tgq.tgnargs);
+			memcpy(tgq.tgargs, td->tg_trigger->tgargs, sizeof(char *) * tgq.tgnargs);
+			tgq.tgargs[0] = quote_qualified_identifier(get_namespace_name(get_rel_namespace(target)),
+													   get_rel_name(target));
+			tdq.tg_trigger = &tgq;
+			context = (fmNodePtr) &tdq;
+		}
+	}
 	fmgr_info(fn, &fl);
-	InitFunctionCallInfoData(*fc, &fl, 0, fcinfo->fncollation, fcinfo->context, fcinfo->resultinfo);
+	InitFunctionCallInfoData(*fc, &fl, 0, fcinfo->fncollation, context, fcinfo->resultinfo);
 	r = FunctionCallInvoke(fc);
 	fcinfo->isnull = fc->isnull;
 	return r;

@@ -108,7 +108,8 @@ func TestSyncTriggerWritesWhatThePLpgSQLVersionWrote(t *testing.T) {
 				opts += ", format 'json'"
 			}
 			e.exec(fmt.Sprintf("CREATE FOREIGN TABLE %s %s SERVER kt OPTIONS (%s)", name, c.table, opts))
-			e.exec(fmt.Sprintf("CREATE TRIGGER %s AFTER INSERT OR UPDATE OR DELETE ON src FOR EACH ROW EXECUTE FUNCTION %s('%s'%s)",
+			// schema-qualified: kt_fdw_sync_checked runs with a fixed search_path
+			e.exec(fmt.Sprintf("CREATE TRIGGER %s AFTER INSERT OR UPDATE OR DELETE ON src FOR EACH ROW EXECUTE FUNCTION %s('public.%s'%s)",
 				name, fn, name, c.args))
 		}
 	}

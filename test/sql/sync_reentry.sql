@@ -9,8 +9,10 @@ CREATE ROLE regress_kt_sync_reentry;
 CREATE FOREIGN TABLE reentry_tgt (key text, value text) SERVER kt_server OPTIONS (prefix 're:');
 CREATE TYPE reentry_t AS (t text);
 CREATE TABLE reentry_src (id int PRIMARY KEY, v reentry_t);
--- the cast of a positive t inserts a row of its own (t = 0: no further row)
-CREATE FUNCTION reentry_text(reentry_t) RETURNS text LANGUAGE sql SECURITY DEFINER AS $$
+-- the cast of a positive t inserts a row of its own (t = 0: no further row);
+-- its own search_path, since kt_fdw_sync_checked runs with pg_catalog's
+CREATE FUNCTION reentry_text(reentry_t) RETURNS text LANGUAGE sql SECURITY DEFINER
+  SET search_path = public AS $$
   INSERT INTO reentry_src SELECT -($1).t::int, ROW('0')::reentry_t WHERE ($1).t::int > 0;
   SELECT 'T' || ($1).t;
 $$;
