@@ -24,6 +24,7 @@ acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	int			rc;
 
 	ktfdw_table_info(rel, &info);
+	ktfdw_require_user_mapping(rel->rd_rel->relowner, info.table.server_oid);	/* as postgres_fdw */
 	task = ktfdw_task_new();
 	GOCALL(rc = ktfdw_analyze_begin(&info.table, targrows, &h, &st));
 	ktfdw_check(rc, &st);

@@ -21,6 +21,7 @@ ktfdw_ImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	List	   *commands = NIL;
 	int			rc;
 
+	ktfdw_require_user_mapping(GetUserId(), serverOid);
 	desc.server_oid = serverOid;
 	desc.server_name = srv->servername;
 	ktfdw_options(srv->options, &desc.server_opts);

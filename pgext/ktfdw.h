@@ -161,6 +161,11 @@ typedef enum KtWait
 extern void ktfdw_wait_start(KtWait w);
 extern KtWait ktfdw_scan_wait(int kind);
 
+/* usermapping.c */
+extern void ktfdw_require_user_mapping(Oid userid, Oid serverid);
+extern Oid	ktfdw_scan_user(ForeignScanState *node);
+extern Oid	ktfdw_modify_user(EState *estate, ResultRelInfo *rinfo);
+
 /* xact.c */
 extern void ktfdw_register_xact_callbacks(void);
 

@@ -174,7 +174,8 @@ may_defer_checks(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing)
 }
 
 static KtModifyState *
-begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *subplan)
+begin_modify(EState *estate, ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing,
+			 Plan *subplan)
 {
 	KtModifyState *m = palloc0(sizeof(KtModifyState));
 	KtStatus	st = {0};
@@ -183,6 +184,8 @@ begin_modify(ResultRelInfo *rinfo, CmdType cmd, bool on_conflict_nothing, Plan *
 	bool		defer = may_defer_checks(rinfo, cmd, on_conflict_nothing);
 
 	ktfdw_table_info(rinfo->ri_RelationDesc, &m->info);
+	ktfdw_require_user_mapping(estate ? ktfdw_modify_user(estate, rinfo) : GetUserId(),
+							   m->info.table.server_oid);
 	check_writable(rinfo->ri_RelationDesc, cmd, true);	/* again: cached plans, COPY */
 	if (subplan)
 	{
@@ -218,7 +221,8 @@ ktfdw_BeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		if (!AttributeNumberIsValid(ExecFindJunkAttributeInTlist(subplan->targetlist, "kt_key")))
 			elog(ERROR, "kt_fdw: could not find junk kt_key column");
 	}
-	begin_modify(rinfo, mtstate->operation, intVal(linitial(fdw_private)) != 0, subplan);
+	begin_modify(mtstate->ps.state, rinfo, mtstate->operation, intVal(linitial(fdw_private)) != 0,
+				 subplan);
 }
 
 /* COPY FROM and tuple routing into a partition that is a kt_fdw table. */
@@ -231,7 +235,7 @@ ktfdw_BeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 
 	if (mtstate && mtstate->ps.plan)
 		nothing = ((ModifyTable *) mtstate->ps.plan)->onConflictAction == ONCONFLICT_NOTHING;
-	m = begin_modify(rinfo, CMD_INSERT, nothing, NULL);
+	m = begin_modify(mtstate ? mtstate->ps.state : NULL, rinfo, CMD_INSERT, nothing, NULL);
 
 	/*
 	 * COPY FROM (no plan) inserts row by row (PostgreSQL 15 has no batched

@@ -71,6 +71,7 @@ ktfdw_BeginForeignScan(ForeignScanState *node, int eflags)
 
 	s = palloc0(sizeof(KtScanState));
 	ktfdw_table_info(node->ss.ss_currentRelation, &s->info);
+	ktfdw_require_user_mapping(ktfdw_scan_user(node), s->info.table.server_oid);
 	s->spec.kind = intVal(list_nth(fs->fdw_private, KT_PRIV_KIND));
 	s->spec.prefix_is_like = intVal(list_nth(fs->fdw_private, KT_PRIV_PREFIX_IS_LIKE));
 	s->spec.lo.set = intVal(list_nth(fs->fdw_private, KT_PRIV_LO)) != 0;

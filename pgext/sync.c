@@ -736,6 +736,8 @@ kt_fdw_sync(PG_FUNCTION_ARGS)
 		build_entry(e, td, target);
 	if (e->checked)
 		return run_checked(fcinfo);
+	/* its writes are the current user's, as through the foreign table */
+	ktfdw_require_user_mapping(GetUserId(), e->info.table.server_oid);
 	sync_depth++;
 	PG_TRY();
 	{

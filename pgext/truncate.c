@@ -6,6 +6,7 @@
 #include "ktfdw.h"
 
 #include "access/xact.h"
+#include "miscadmin.h"
 
 void
 ktfdw_ExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
@@ -21,6 +22,7 @@ ktfdw_ExecForeignTruncate(List *rels, DropBehavior behavior, bool restart_seqs)
 		KtTableInfo info;
 
 		ktfdw_table_info((Relation) lfirst(lc), &info);
+		ktfdw_require_user_mapping(GetUserId(), info.table.server_oid);
 		tables[n++] = info.table;
 	}
 	GOCALL(rc = ktfdw_truncate(tables, n, GetCurrentTransactionNestLevel(), &st));

@@ -113,6 +113,7 @@ var errcodes = map[string]string{
 	"ERRCODE_INVALID_PARAMETER_VALUE":          "22023",
 	"ERRCODE_NOT_NULL_VIOLATION":               "23502",
 	"ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE": "55000",
+	"ERRCODE_UNDEFINED_OBJECT":                 "42704",
 }
 
 // conditions maps the PL/pgSQL condition names the install script raises
