@@ -73,7 +73,9 @@ func TestApplyBulkBinaryMissingDB(t *testing.T) {
 	sets := []fdwtype.Record{{Key: []byte("a"), Value: []byte("1")}, {Key: []byte("b"), Value: []byte("2")}}
 	st := applyBulk(context.Background(), tbl, r, sets, nil, nil, 1)
 	require.NotNil(t, st)
-	assert.Contains(t, st.Message, "bin_set_bulk")
+	assert.Equal(t, fdwtype.SQLStateFDWTableNotFound, st.SQLState)
+	assert.Contains(t, st.Message, `has no database "999"`)
+	assert.Contains(t, st.Detail, "KT operation bin_set_bulk failed")
 }
 
 // lossyBinary wraps the fake: its first binary set_bulk is applied but the

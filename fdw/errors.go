@@ -28,6 +28,10 @@ const (
 // classifiers lets the KT client adapter teach Classify its error types.
 var classifiers []func(error) (FailKind, bool)
 
+// statusHooks turn errors that need more than a FailKind (remote_kt.go,
+// nosuchdb.go) into their Status; the first non-nil answer wins.
+var statusHooks []func(OpContext, error) *fdwtype.Status
+
 // serverMessage extracts the KT server's own error text, when it sent one.
 var serverMessage = func(error) string { return "" }
 
@@ -80,6 +84,11 @@ func KTStatus(oc OpContext, err error) *fdwtype.Status {
 	var st *fdwtype.Status
 	if errors.As(err, &st) {
 		return st
+	}
+	for _, h := range statusHooks {
+		if st := h(oc, err); st != nil {
+			return st
+		}
 	}
 	switch Classify(err) {
 	case FailConnect:

@@ -102,8 +102,24 @@ func TestKTErrors(t *testing.T) {
 		bad.DB = "nosuch.kch"
 		_, st := scanAll(t, be, bad, false, nil)
 		require.NotNil(t, st)
-		assert.Equal(t, fdwtype.SQLStateFDWError, st.SQLState)
-		assert.Equal(t, fmt.Sprintf(`KT operation match_prefix on server "kt" (%s) failed: no such database`, srv.Addr()), st.Message)
+		assert.Equal(t, fdwtype.SQLStateFDWTableNotFound, st.SQLState)
+		assert.Equal(t, fmt.Sprintf(`KT server "kt" (%s) has no database "nosuch.kch"`, srv.Addr()), st.Message)
+		assert.Contains(t, st.Hint, "The server's databases are 0 (")
+		assert.Contains(t, st.Detail, "option db is 'nosuch.kch'")
+	})
+
+	t.Run("no such database index, binary protocol", func(t *testing.T) {
+		bad := tbl
+		bad.DB = "99"
+		s := NewScan(be, bad)
+		defer s.Close()
+		st := s.StartSpec(ScanSpec{Kind: ScanKeys, Keys: [][]byte{[]byte("a"), []byte("b")}})
+		if st == nil {
+			_, _, st = drain(t, s)
+		}
+		require.NotNil(t, st, "get_bulk in a database the server does not have found nothing, silently")
+		assert.Equal(t, fdwtype.SQLStateFDWTableNotFound, st.SQLState)
+		assert.Equal(t, fmt.Sprintf(`KT server "kt" (%s) has no database "99"`, srv.Addr()), st.Message)
 	})
 
 	t.Run("stalled server times out", func(t *testing.T) {

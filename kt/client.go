@@ -59,6 +59,7 @@ type Client struct {
 
 	dbMu    sync.Mutex
 	dbIndex map[string]uint16
+	dbCount int // databases the report listed; 0 until a report was read (dbindex.go)
 }
 
 // NewClient validates cfg; connections are made lazily.

@@ -2,6 +2,7 @@ package kt
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,13 +33,36 @@ func TestVoidEchoReportStatus(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "0", st["count"])
 
+	// KT's 400 "no such database" comes back listing the server's databases
 	_, err = c.Status(ctx, "nosuchdb")
 	assert.True(t, errors.Is(err, ErrInvalid), "%v", err)
-	var se *ServerError
-	require.True(t, errors.As(err, &se))
-	assert.Equal(t, 400, se.Status)
-	assert.Equal(t, "no such database", se.Message)
-	assert.Equal(t, "status", se.Op)
+	var nd *NoSuchDBError
+	require.True(t, errors.As(err, &nd), "%v", err)
+	assert.Equal(t, "nosuchdb", nd.DB)
+	require.NotEmpty(t, nd.Databases)
+	for i, d := range nd.Databases {
+		assert.Equal(t, i, d.Index)
+	}
+	assert.Contains(t, nd.Databases, Database{Index: 1, Name: kttest.Tree})
+}
+
+// DBIndex refuses a name or an index the server does not have: the binary
+// protocol would find nothing in such a database, silently.
+func TestDBIndexUnknownDatabase(t *testing.T) {
+	c, _ := newTestClient(t)
+	ctx := context.Background()
+	dbs, err := c.Databases(ctx)
+	require.NoError(t, err)
+	for _, db := range []string{"nosuch.kch", strconv.Itoa(len(dbs)), "65535"} {
+		_, err := c.DBIndex(ctx, db)
+		var nd *NoSuchDBError
+		require.True(t, errors.As(err, &nd), "%s: %v", db, err)
+		assert.Equal(t, db, nd.DB)
+		assert.Equal(t, dbs, nd.Databases)
+	}
+	last, err := c.DBIndex(ctx, strconv.Itoa(len(dbs)-1))
+	require.NoError(t, err)
+	assert.EqualValues(t, len(dbs)-1, last)
 }
 
 func TestSingleRecordProcedures(t *testing.T) {

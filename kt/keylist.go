@@ -179,7 +179,7 @@ func (c *Client) ListKeysInto(ctx context.Context, l *KeyList, db string, prefix
 		return nil
 	})
 	if err != nil {
-		return false, err
+		return false, c.dbError(ctx, req, err)
 	}
 	return complete, nil
 }

@@ -76,8 +76,9 @@ func TestListKeysServerError(t *testing.T) {
 	c, _ := newTestClient(t)
 	_, _, err := c.ListKeys(context.Background(), "nosuchdb", nil, -1, 0)
 	require.Error(t, err)
-	var se *ServerError
-	assert.ErrorAs(t, err, &se)
+	var nd *NoSuchDBError
+	assert.ErrorAs(t, err, &nd)
+	assert.ErrorIs(t, err, ErrInvalid)
 }
 
 // decodeKeyList follows the server's TSV rules: CRLF, lines without a TAB

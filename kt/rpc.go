@@ -3,6 +3,9 @@ package kt
 import (
 	"context"
 	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/errors"
 
 	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
@@ -91,10 +94,24 @@ func (r *rpcRequest) appendBody(dst []byte, enc wire.Encoding) []byte {
 // *ServerError. fn, if set, consumes the reply while it is valid (reply
 // pairs alias a buffer that is reused by the next call on the connection,
 // but the byte slices inside them stay valid).
+//
+// KT's 400 "no such database" becomes a *NoSuchDBError listing the
+// databases the server has.
 func (c *Client) call(ctx context.Context, req *rpcRequest, idempotent bool, fn func(*reply) error) error {
-	return c.do(ctx, req.proc, idempotent, func(cn *conn) error {
+	err := c.do(ctx, req.proc, idempotent, func(cn *conn) error {
 		return c.exchange(cn, req, fn)
 	})
+	return c.dbError(ctx, req, err)
+}
+
+// dbError turns KT's 400 "no such database" to req into a *NoSuchDBError.
+func (c *Client) dbError(ctx context.Context, req *rpcRequest, err error) error {
+	var se *ServerError
+	if err != nil && len(req.args) > 0 && req.args[0].ks == "DB" &&
+		errors.As(err, &se) && se.Status == 400 && strings.HasPrefix(se.Message, "no such database") {
+		return c.noSuchDB(ctx, req.args[0].vs)
+	}
+	return err
 }
 
 // exchange is one request/reply on cn.

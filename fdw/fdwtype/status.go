@@ -47,6 +47,11 @@ const SQLStateSerializationFailure = "40001"
 // of a remote schema other than "kt".
 const SQLStateFDWSchemaNotFound = "HV00Q"
 
+// SQLStateFDWTableNotFound is fdw_table_not_found: a foreign table's db
+// names a database the KT server does not have (KT's databases are what a
+// remote server's tables are to postgres_fdw).
+const SQLStateFDWTableNotFound = "HV00R"
+
 // SQLStateInvalidTextRepresentation: a KT value of a json-format table that
 // is not a JSON object, or a row that cannot be encoded.
 const SQLStateInvalidTextRepresentation = "22P02"

@@ -47,6 +47,7 @@ func TestImportForeignSchemaReachesEachDatabase(t *testing.T) {
 func TestImportForeignSchemaUnreachableServer(t *testing.T) {
 	e := newEnv(t)
 	e.exec("CREATE SERVER down FOREIGN DATA WRAPPER kt_fdw OPTIONS (host '127.0.0.1', port '" + strconv.Itoa(closedPort(t)) + "')")
+	e.exec("CREATE USER MAPPING FOR PUBLIC SERVER down")
 	pe := pgErr(t, e.conn, "IMPORT FOREIGN SCHEMA kt FROM SERVER down INTO public")
 	assert.Equal(t, "HV00N", pe.Code)
 	assert.Contains(t, pe.Message, `could not connect to KT server "down"`)
