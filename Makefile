@@ -65,11 +65,12 @@ $(MODULE).stripped: $(MODULE)
 	objcopy --strip-unneeded --remove-section=.comment --add-gnu-debuglink=$(MODULE).debug $(MODULE) $@
 
 # The ktfdw command (demo, reconcile, bench), installed beside psql in
-# `pg_config --bindir`; -s -w: no symbol table or DWARF, like the library.
+# `pg_config --bindir`: position-independent (as Debian builds programs),
+# -s -w: no symbol table or DWARF, like the library.
 CLI := ktfdw
 CLI_SOURCES := $(shell find cmd/ktfdw kt fdw test/pgcluster -name '*.go' -not -name '*_test.go' 2>/dev/null)
 $(CLI): $(CLI_SOURCES) go.mod go.sum
-	$(GO) build -trimpath -ldflags '-s -w' -o $@ ./cmd/ktfdw
+	$(GO) build -buildmode=pie -trimpath -ldflags '-s -w' -o $@ ./cmd/ktfdw
 
 install: $(MODULE).stripped $(CLI) | pg-config-check
 	install -d $(DESTDIR)$(PG_PKGLIBDIR) $(DESTDIR)$(PG_SHAREDIR)/extension $(DESTDIR)$(PG_BINDIR)
@@ -77,6 +78,25 @@ install: $(MODULE).stripped $(CLI) | pg-config-check
 	install -m 644 $(EXTENSION).control sql/$(EXTENSION)--*.sql $(DESTDIR)$(PG_SHAREDIR)/extension/
 	install -m 644 sql/kt_fdw.lua $(DESTDIR)$(PG_SHAREDIR)/extension/  # for ktserver -scr (apply 'atomic')
 	install -m 755 $(CLI) $(DESTDIR)$(PG_BINDIR)/$(CLI)
+
+# Release artifacts. dist: kt_fdw-<version>.tar.gz, the tree at HEAD with its
+# Go modules in vendor/, which builds without network. deb: the Debian
+# package postgresql-<major>-kt-fdw_<version>_<arch>.deb for the PostgreSQL
+# PG_CONFIG names (packaging/deb.sh).
+DIST := kt_fdw-$(EXTVERSION)
+.PHONY: dist deb
+dist:
+	@git diff --quiet HEAD || echo "dist: uncommitted changes are left out (the tarball is HEAD)" >&2
+	rm -rf $(DIST).stage && mkdir $(DIST).stage
+	git archive --prefix=$(DIST)/ HEAD | tar -x -C $(DIST).stage
+	cd $(DIST).stage/$(DIST) && GOFLAGS=-mod=mod $(GO) mod vendor
+	tar -C $(DIST).stage --sort=name --owner=0 --group=0 --numeric-owner \
+		--mtime=@$$(git log -1 --format=%ct) -czf $(DIST).tar.gz $(DIST)
+	rm -rf $(DIST).stage
+	@echo "dist: $(DIST).tar.gz"
+
+deb: $(MODULE).stripped $(CLI) | pg-config-check
+	PG_CONFIG=$(PG_CONFIG) bash packaging/deb.sh $(EXTVERSION) $(MODULE).stripped $(CLI)
 
 installcheck:
 	bash test/regress.sh
@@ -143,3 +163,4 @@ bench-sync: deps install
 
 clean:
 	rm -f $(MODULE) $(basename $(MODULE)).h $(MODULE).stripped $(MODULE).debug $(CLI)
+	rm -rf $(DIST).stage $(DIST).tar.gz postgresql-*-kt-fdw_*.deb
