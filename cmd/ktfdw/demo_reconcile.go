@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
@@ -31,7 +32,7 @@ func demoReconcile(ctx context.Context, conn *pgx.Conn, connString string, clien
 		}
 		fmt.Fprintf(out, "   $ %s\n", cmd)
 		r := &reconciler{spec: spec, conn: conn, verify: verify, batch: 1000, repair: repair,
-			progress: prefixWriter{out, "   "}}
+			prog: newProgress(prefixWriter{out, "   "}, time.Hour, false)}
 		r.res.listMax = 20
 		if err := r.run(ctx); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
@@ -27,8 +28,10 @@ var errDrift = errors.New("differences found (run with -repair to fix them)")
 
 type reconcileOptions struct {
 	conn, source, target, key, value string
-	json, repair                     bool
+	rowJSON, repair                  bool
+	jsonOut, quiet                   bool
 	batch, list                      int
+	every                            time.Duration // plain progress lines
 }
 
 func parseReconcileFlags(args []string, stderr io.Writer) (reconcileOptions, error) {
@@ -44,10 +47,13 @@ func parseReconcileFlags(args []string, stderr io.Writer) (reconcileOptions, err
 	fs.StringVar(&o.target, "target", "", "kt_fdw foreign table (default: from the source's kt_fdw_sync trigger)")
 	fs.StringVar(&o.key, "key", "", "source key column (default: trigger argument, else the primary key)")
 	fs.StringVar(&o.value, "value", "", "source value column (default: trigger argument, else the row as JSON)")
-	fs.BoolVar(&o.json, "json", false, "value = the row as JSON even if the trigger names a value column")
+	fs.BoolVar(&o.rowJSON, "row-json", false, "value = the row as JSON even if the trigger names a value column")
 	fs.BoolVar(&o.repair, "repair", false, "fix the differences (through the foreign table, one transaction per batch)")
 	fs.IntVar(&o.batch, "batch", 1000, "rows per batch")
 	fs.IntVar(&o.list, "list", 20, "differences to list by key (the counts are always complete)")
+	fs.BoolVar(&o.jsonOut, "json", false, "print the summary (and an error) as one JSON object on stdout")
+	fs.DurationVar(&o.every, "progress-every", 10*time.Second, "when stderr is not a terminal: a progress line at most this often (0: after every batch)")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -78,38 +84,55 @@ func runReconcile(ctx context.Context, stdout, stderr io.Writer, args []string) 
 	if err != nil {
 		return err
 	}
+	start := time.Now()
+	spec, res, err := reconcile(ctx, o, stderr)
+	if o.jsonOut {
+		if werr := writeReconcileJSON(stdout, o, spec, res, err, time.Since(start)); werr != nil && err == nil {
+			err = werr
+		}
+	} else if err == nil {
+		printReconcile(stdout, spec, res, o.repair)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Total() > 0 && !o.repair {
+		return errDrift
+	}
+	return nil
+}
+
+// reconcile connects, resolves what to compare and runs both passes. The
+// result holds the counts so far, also when it fails midway.
+func reconcile(ctx context.Context, o reconcileOptions, stderr io.Writer) (*syncSpec, *reconcileResult, error) {
+	res := &reconcileResult{listMax: o.list}
 	conn, err := pgx.Connect(ctx, o.conn)
 	if err != nil {
-		return errors.Wrap(err, "connecting to PostgreSQL")
+		return nil, res, errors.Wrap(err, "connecting to PostgreSQL")
 	}
 	defer conn.Close(context.Background())
 	verify, err := pgx.Connect(ctx, o.conn)
 	if err != nil {
-		return errors.Wrap(err, "connecting to PostgreSQL")
+		return nil, res, errors.Wrap(err, "connecting to PostgreSQL")
 	}
 	defer verify.Close(context.Background())
 
-	spec, err := resolveSpec(ctx, conn, o.source, o.target, o.key, o.value, o.json)
+	spec, err := resolveSpec(ctx, conn, o.source, o.target, o.key, o.value, o.rowJSON)
 	if err != nil {
-		return err
+		return nil, res, err
 	}
+	prog := newProgress(stderr, o.every, o.quiet)
 	value := "the row as JSON"
 	if spec.ValueCol != "" {
 		value = "column " + quoteIdent(spec.ValueCol)
 	}
-	fmt.Fprintf(stderr, "reconcile: %s (key %s, value %s) against %s, batches of %d\n",
-		spec.Source, quoteIdent(spec.KeyCol), value, spec.Target, o.batch)
+	prog.note(fmt.Sprintf("%s (key %s, value %s) against %s, batches of %d",
+		spec.Source, quoteIdent(spec.KeyCol), value, spec.Target, o.batch))
 
-	r := &reconciler{spec: spec, conn: conn, verify: verify, batch: o.batch, repair: o.repair, progress: stderr}
+	r := &reconciler{spec: spec, conn: conn, verify: verify, batch: o.batch, repair: o.repair, prog: prog}
 	r.res.listMax = o.list
-	if err := r.run(ctx); err != nil {
-		return err
-	}
-	printReconcile(stdout, spec, &r.res, o.repair)
-	if r.res.Total() > 0 && !o.repair {
-		return errDrift
-	}
-	return nil
+	err = r.run(ctx)
+	return spec, &r.res, err
 }
 
 func printReconcile(out io.Writer, spec *syncSpec, res *reconcileResult, repair bool) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/cockroachdb/errors"
@@ -21,7 +20,8 @@ const (
 )
 
 type difference struct {
-	Kind, Key string
+	Kind string `json:"kind"`
+	Key  string `json:"key"`
 }
 
 // reconcileResult counts what a run found. The differences are the ones
@@ -61,21 +61,44 @@ type srcRow struct {
 // may repair runs in its own transaction on verify, so a batch's repair
 // commits (and reaches KT) on its own.
 type reconciler struct {
-	spec     *syncSpec
-	conn     *pgx.Conn
-	verify   *pgx.Conn
-	batch    int
-	repair   bool
-	progress io.Writer
-	res      reconcileResult
+	spec   *syncSpec
+	conn   *pgx.Conn
+	verify *pgx.Conn
+	batch  int
+	repair bool
+	prog   *progress
+	res    reconcileResult
 }
 
 func (r *reconciler) run(ctx context.Context) error {
 	seen := make(map[string]struct{})
+	r.prog.begin("source pass", "rows", r.sourceEstimate(ctx))
 	if err := r.sourcePass(ctx, seen); err != nil {
 		return err
 	}
-	return r.ktPass(ctx, seen)
+	r.prog.finish(int64(r.res.SourceRows), r.res.Total())
+	// in sync, KT has one key per source row: the KT pass's estimate
+	r.prog.begin("KT pass", "keys", int64(r.res.SourceRows))
+	if err := r.ktPass(ctx, seen); err != nil {
+		return err
+	}
+	r.prog.finish(int64(r.res.KTKeys), r.res.Total())
+	return nil
+}
+
+// sourceEstimate is the source's row count as the planner knows it, or
+// counted when the table was never analyzed; 0 when unknown.
+func (r *reconciler) sourceEstimate(ctx context.Context) int64 {
+	var n float64
+	err := r.conn.QueryRow(ctx, "SELECT reltuples FROM pg_class WHERE oid = $1", r.spec.SourceOID).Scan(&n)
+	if err == nil && n > 0 {
+		return int64(n)
+	}
+	var c int64
+	if r.conn.QueryRow(ctx, "SELECT count(*) FROM "+r.spec.Source).Scan(&c) != nil {
+		return 0
+	}
+	return c
 }
 
 // sourcePass walks the source in key order and compares each batch with the
@@ -122,8 +145,7 @@ func (r *reconciler) sourcePass(ctx context.Context, seen map[string]struct{}) e
 				return err
 			}
 		}
-		fmt.Fprintf(r.progress, "reconcile: source batch %d: %d rows checked, %d differences so far\n",
-			r.res.sourceBatches, r.res.SourceRows, r.res.Total())
+		r.prog.update(int64(r.res.SourceRows), r.res.Total())
 		last = batch[len(batch)-1].native
 	}
 }
@@ -159,18 +181,17 @@ func (r *reconciler) ktPass(ctx context.Context, seen map[string]struct{}) error
 				if err := flush(); err != nil {
 					return err
 				}
-				fmt.Fprintf(r.progress, "reconcile: KT keys: %d scanned, %d differences so far\n", r.res.KTKeys, r.res.Total())
 			}
+		}
+		// progress also through a scan that finds nothing
+		if r.res.KTKeys%r.batch == 0 {
+			r.prog.update(int64(r.res.KTKeys), r.res.Total())
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return errors.Wrap(err, "scanning the foreign table")
 	}
-	if err := flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.progress, "reconcile: KT keys: %d scanned, %d differences\n", r.res.KTKeys, r.res.Total())
-	return nil
+	return flush()
 }
 
 // verifyRows re-checks keys that had a source row in one transaction: the
@@ -259,7 +280,7 @@ func (r *reconciler) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 			return err
 		}
 		r.res = saved
-		fmt.Fprintf(r.progress, "reconcile: retrying a batch (%s)\n", pe.Message)
+		r.prog.note("retrying a batch (" + pe.Message + ")")
 	}
 }
 

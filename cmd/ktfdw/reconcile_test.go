@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,6 +45,14 @@ func TestReconcileFlags(t *testing.T) {
 	assert.Equal(t, 50, o.batch)
 	assert.True(t, o.repair)
 	assert.Equal(t, 20, o.list)
+	assert.False(t, o.jsonOut)
+
+	o, err = parseReconcileFlags([]string{"-source", "rules", "-json", "-row-json", "-quiet", "-progress-every", "1m"}, &stderr)
+	require.NoError(t, err)
+	assert.True(t, o.jsonOut, "-json: the summary as JSON")
+	assert.True(t, o.rowJSON, "-row-json: the value compared is the row as JSON")
+	assert.True(t, o.quiet)
+	assert.Equal(t, time.Minute, o.every)
 }
 
 func TestSpecSQLQuotes(t *testing.T) {

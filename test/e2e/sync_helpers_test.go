@@ -3,10 +3,12 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -44,6 +46,7 @@ func ktfdwCommand(t *testing.T) string {
 type reconcileRun struct {
 	stdout, stderr string
 	exit           int
+	json           map[string]any // -json: the summary object
 	sourceRows     int
 	ktKeys         int
 	missing        int
@@ -72,6 +75,10 @@ func runReconcileCmd(t *testing.T, c context.Context, conn string, args ...strin
 		r.exit = ee.ExitCode()
 	} else {
 		require.NoError(t, err)
+	}
+	if slices.Contains(args, "-json") {
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &r.json), "-json output: %s\nstderr:\n%s", r.stdout, r.stderr)
+		return r
 	}
 	if m := reconcileSummary.FindStringSubmatch(r.stdout); m != nil {
 		n := func(i int) int { v, _ := strconv.Atoi(m[i]); return v }

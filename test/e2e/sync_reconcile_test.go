@@ -37,20 +37,22 @@ func TestReconcileFindsAndRepairs(t *testing.T) {
 	assert.Equal(t, 50, clean.sourceRows)
 	assert.Equal(t, 50, clean.ktKeys)
 	assert.Zero(t, clean.missing+clean.extra+clean.differing)
-	assert.Contains(t, clean.stderr, "source batch 1:", "progress per batch on stderr")
+	assert.Contains(t, clean.stderr, "reconcile: source pass: 50 rows in ", "progress on stderr")
+	assert.Contains(t, clean.stderr, "reconcile: KT pass: 50 keys in ")
 
 	// drift, written straight into KT
 	require.NoError(t, e.kt.Remove(ctx(t), "", []byte("7")))
 	e.ktSet("8", `{"stale": true}`)
 	e.ktSet("x-extra", "left over")
 
-	found := e.reconcile("-source", "rules", "-batch", "10")
+	found := e.reconcile("-source", "rules", "-batch", "10", "-progress-every", "0")
 	assert.Equal(t, 1, found.exit, "drift without -repair fails the command")
 	assert.Equal(t, []int{1, 1, 1}, []int{found.missing, found.extra, found.differing}, found.stdout)
 	assert.Contains(t, found.stdout, "missing   7\n")
 	assert.Contains(t, found.stdout, "differing 8\n")
 	assert.Contains(t, found.stdout, "extra     x-extra\n")
-	assert.Contains(t, found.stderr, "source batch 5:")
+	assert.Equal(t, 5, strings.Count(found.stderr, "reconcile: source pass: ")-1, "a line per batch, then the closing line:\n%s", found.stderr)
+	assert.Contains(t, found.stderr, "reconcile: source pass: 50 of ~50 rows (100%)")
 	_, ok := e.ktGet("7")
 	assert.False(t, ok, "report mode wrote to KT")
 
