@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kt-fdw/kt_fdw/fdw"
+	"github.com/kt-fdw/kt_fdw/kt/ktscript"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -49,7 +50,7 @@ func TestCommandHelpAndVersion(t *testing.T) {
 	for _, arg := range []string{"--version", "-version", "version"} {
 		r := runKtfdw(t, bin, arg)
 		assert.Equal(t, 0, r.exit, arg)
-		assert.Equal(t, "ktfdw "+fdw.Version+" (kt_fdw.lua protocol 3)\n", r.stdout, arg)
+		assert.Equal(t, "ktfdw "+fdw.Version+" (kt_fdw.lua protocol "+ktscript.Version+")\n", r.stdout, arg)
 	}
 
 	for _, arg := range []string{"-h", "--help", "help"} {

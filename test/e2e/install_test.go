@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kt-fdw/kt_fdw/fdw"
+	"github.com/kt-fdw/kt_fdw/kt/ktscript"
 	"github.com/kt-fdw/kt_fdw/test/pgcluster"
 	"github.com/kt-fdw/kt_fdw/test/pgtest"
 )
@@ -51,7 +52,7 @@ func TestInstalledCommand(t *testing.T) {
 
 	out, err := exec.Command(bin, "--version").Output()
 	require.NoError(t, err)
-	assert.Equal(t, "ktfdw "+fdw.Version+" (kt_fdw.lua protocol 2)\n", string(out))
+	assert.Equal(t, "ktfdw "+fdw.Version+" (kt_fdw.lua protocol "+ktscript.Version+")\n", string(out))
 
 	out, err = exec.Command(bin, "-h").Output()
 	require.NoError(t, err, "-h exits 0")
