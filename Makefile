@@ -64,7 +64,7 @@ $(MODULE).stripped: $(MODULE)
 	objcopy --only-keep-debug $(MODULE) $(MODULE).debug
 	objcopy --strip-unneeded --remove-section=.comment --add-gnu-debuglink=$(MODULE).debug $(MODULE) $@
 
-# The ktfdw command (demo, reconcile, bench), installed beside psql in
+# The ktfdw command (demo, reconcile, sync, bench), installed beside psql in
 # `pg_config --bindir`: position-independent (as Debian builds programs),
 # -s -w: no symbol table or DWARF, like the library.
 CLI := ktfdw

@@ -97,7 +97,7 @@ Description: PostgreSQL foreign data wrapper for Kyoto Tycoon
  .
  This package has the extension (CREATE EXTENSION kt_fdw), kt_fdw.lua (the
  atomic-apply script to load into ktserver with -scr) and the ktfdw command
- (reconcile, demo, bench) in /usr/lib/postgresql/$major/bin.
+ (reconcile, sync, demo, bench) in /usr/lib/postgresql/$major/bin.
 CONTROL
 (cd "$stage" && find usr -type f -print0 | sort -z | xargs -0 md5sum) >"$stage/DEBIAN/md5sums"
 chmod 644 "$stage/DEBIAN/control" "$stage/DEBIAN/md5sums"
