@@ -124,6 +124,21 @@ func (e *env) rows(conn *pgx.Conn) map[string]string {
 	return out
 }
 
+// column returns the first column of sql's rows, as text, in order.
+func (e *env) column(sql string) []string {
+	e.t.Helper()
+	rs, err := e.conn.Query(ctx(e.t), sql)
+	require.NoError(e.t, err, sql)
+	var out []string
+	for rs.Next() {
+		var s string
+		require.NoError(e.t, rs.Scan(&s))
+		out = append(out, s)
+	}
+	require.NoError(e.t, rs.Err(), sql)
+	return out
+}
+
 // ktGet returns the value KT holds for key, and whether it exists.
 func (e *env) ktGet(key string) (string, bool) {
 	e.t.Helper()
