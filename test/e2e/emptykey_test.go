@@ -363,7 +363,20 @@ func TestEmptyKeyConflictCheck(t *testing.T) {
 // kt_fdw_sync writes empty keys and empty values, and removes the record when
 // the value becomes NULL (KT has no NULL), not when it becomes empty.
 func TestEmptyKeySyncTrigger(t *testing.T) {
-	e := newEnv(t)
+	// blind (the trigger buffers final states) and through the foreign
+	// table (conflict_check: it reads KT like a statement would)
+	for _, via := range []string{"blind", "conflict_check"} {
+		t.Run(via, func(t *testing.T) {
+			e := newEnv(t)
+			if via == "conflict_check" {
+				e.exec("ALTER SERVER kt OPTIONS (ADD conflict_check 'on')")
+			}
+			syncSteps(t, e)
+		})
+	}
+}
+
+func syncSteps(t *testing.T, e *env) {
 	e.exec("CREATE TABLE src (k text PRIMARY KEY, v text)")
 	e.exec("CREATE TRIGGER src_sync AFTER INSERT OR UPDATE OR DELETE ON src FOR EACH ROW EXECUTE FUNCTION kt_fdw_sync('kv', 'k', 'v')")
 	steps := []struct {
@@ -383,6 +396,8 @@ func TestEmptyKeySyncTrigger(t *testing.T) {
 			map[string]string{"a": "", "n": "", "": ""}},
 		{"BEGIN; UPDATE src SET v = 'b' WHERE k = ''; DELETE FROM src WHERE k = ''; INSERT INTO src VALUES ('', NULL); COMMIT",
 			map[string]string{"a": "", "n": ""}},
+		{"BEGIN; UPDATE src SET v = 'c' WHERE k = ''; SAVEPOINT s; UPDATE src SET k = 'm' WHERE k = ''; ROLLBACK TO SAVEPOINT s; COMMIT",
+			map[string]string{"a": "", "n": "", "": "c"}},
 	}
 	for _, s := range steps {
 		e.exec(s.sql)
