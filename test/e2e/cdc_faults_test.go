@@ -105,6 +105,12 @@ func TestSyncCrashRecovery(t *testing.T) {
 		e.dev.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "bin_play_script"}) // KT stalls
 		pause()
 		p.waitLog("KT apply failed")
+		var ok bool // writers go on; the slot holds the WAL; status shows the lag
+		require.NoError(t, e.conn.QueryRow(ctx(t), `SELECT confirmed_flush_lsn < pg_current_wal_lsn() FROM pg_replication_slots WHERE slot_name = $1`, e.slot).Scan(&ok))
+		require.True(t, ok)
+		code, out := e.syncStatus()
+		require.Equal(t, 0, code, out)
+		require.NotContains(t, out, "behind 0 bytes")
 		p.kill() // while KT stalls
 		e.dev.ClearFault()
 		p = e.startSync("-batch", "50")
