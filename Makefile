@@ -106,7 +106,7 @@ EXPORTED := Pg_magic_func _PG_init kt_fdw_handler kt_fdw_stats kt_fdw_validator 
 	pg_finfo_kt_fdw_handler pg_finfo_kt_fdw_stats pg_finfo_kt_fdw_validator pg_finfo_kt_fdw_version \
 	kt_fdw_disconnect kt_fdw_disconnect_all kt_fdw_server_stats \
 	pg_finfo_kt_fdw_disconnect pg_finfo_kt_fdw_disconnect_all pg_finfo_kt_fdw_server_stats \
-	kt_fdw_sync pg_finfo_kt_fdw_sync
+	kt_fdw_sync pg_finfo_kt_fdw_sync kt_fdw_diag pg_finfo_kt_fdw_diag
 check-symbols: $(MODULE)
 	@got=$$(nm -D --defined-only $(MODULE) | awk '{print $$3}' | sort | tr '\n' ' '); \
 	want=$$(echo $(EXPORTED) | tr ' ' '\n' | sort | tr '\n' ' '); \

@@ -526,3 +526,21 @@ BEGIN ATOMIC
     FROM @extschema@.kt_fdw_reconcile_run(source, target, repair, batch_size,
                                            pg_catalog.current_setting('search_path')) r;
 END;
+
+-- kt_fdw_diag (since 0.4.0): the pre-flight of an upgrade. One row per KT
+-- host of the server (every host of a failover list, each on a connection
+-- of its own): the loaded library's and the installed extension's versions,
+-- the host's KT version and databases, and whether it runs kt_fdw.lua and
+-- which protocol; error says why a host could not be asked.
+CREATE FUNCTION kt_fdw_diag(server_name text,
+  OUT host text,
+  OUT library_version text,
+  OUT extension_version text,
+  OUT kt_version text,
+  OUT databases text,
+  OUT runs_kt_fdw_lua bool,
+  OUT lua_protocol text,
+  OUT error text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;

@@ -114,6 +114,7 @@ var errcodes = map[string]string{
 	"ERRCODE_NOT_NULL_VIOLATION":               "23502",
 	"ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE": "55000",
 	"ERRCODE_UNDEFINED_OBJECT":                 "42704",
+	"ERRCODE_WRONG_OBJECT_TYPE":                "42809",
 }
 
 // conditions maps the PL/pgSQL condition names the install script raises

@@ -70,6 +70,7 @@ SELECT ext.kt_fdw_version() OPERATOR(pg_catalog.=) extversion AS version_matches
 SELECT buffered_writes FROM ext.kt_fdw_stats();
 SELECT server_name, connected FROM ext.kt_fdw_server_stats();
 SELECT ext.kt_fdw_disconnect('kt'), ext.kt_fdw_disconnect_all();
+SELECT databases, error FROM ext.kt_fdw_diag('kt');
 -- a fresh 0.4.0 installation behaves the same
 RESET search_path;
 DROP EXTENSION kt_fdw CASCADE;
