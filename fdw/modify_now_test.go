@@ -22,6 +22,7 @@ func TestInsertCheckOnCallingGoroutine(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, r.SetBulk(context.Background(), tbl.DB, []fdwtype.Record{{Key: []byte("kt"), Value: []byte("v")}}))
 	require.NoError(t, r.Close())
+	budget := generousGetNowBudget(t)
 
 	for _, tc := range []struct {
 		name string
@@ -70,6 +71,7 @@ func TestInsertCheckOnCallingGoroutine(t *testing.T) {
 	if srv == nil {
 		t.Skip("the slow-reply case needs the dev server's fault injection (KT_TEST_ADDR is set)")
 	}
+	getNowBudget = budget
 	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "bin_get_bulk", Stall: 3 * getNowBudget, Times: 1})
 	defer srv.SetFault(ktdev.Fault{})
 	m := NewModify(be, tbl, false)
