@@ -15,6 +15,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/kt-fdw/kt_fdw/cmd/ktfdw/internal/cdc"
 	"github.com/kt-fdw/kt_fdw/kt"
 	"github.com/kt-fdw/kt_fdw/kt/ktdev"
 	"github.com/kt-fdw/kt_fdw/test/pgcluster"
@@ -77,7 +78,7 @@ func runDemo(ctx context.Context, out io.Writer) error {
 	defer stopKT()
 
 	fmt.Fprintln(out, "== starting a throwaway PostgreSQL cluster")
-	cluster, err := pgcluster.Start(pgcluster.Config{})
+	cluster, err := pgcluster.Start(pgcluster.Config{Settings: map[string]string{"wal_level": "logical"}}) // for ktfdw sync
 	if err != nil {
 		return err
 	}
@@ -162,7 +163,10 @@ func runDemo(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "\nKT matches the rules table: every committed change arrived, the rolled-back one did not.")
 
-	return demoReconcile(ctx, conn, cluster.ConnString(), client, out)
+	if err := demoReconcile(ctx, conn, cluster.ConnString(), client, out); err != nil {
+		return err
+	}
+	return demoSync(ctx, conn, cluster.ConnString(), client, out)
 }
 
 // demoKT returns the KT server to use: KT_TEST_ADDR, or a dev server.
@@ -234,7 +238,9 @@ func recordsFromKT(ctx context.Context, c *kt.Client) (map[string]string, error)
 	}
 	m := map[string]string{}
 	for _, r := range recs {
-		m[string(r.Key)] = string(r.Value)
+		if !strings.HasPrefix(string(r.Key), cdc.PositionKeyPrefix) {
+			m[string(r.Key)] = string(r.Value)
+		}
 	}
 	return m, nil
 }

@@ -35,4 +35,8 @@ func TestDemo(t *testing.T) {
 	require.Contains(t, out.String(), "2 source rows, 2 KT keys: 0 missing, 0 extra, 0 differing\n")
 	require.Contains(t, out.String(), "1 missing, 1 extra, 1 differing; 3 repaired")
 	require.Contains(t, out.String(), "KT matches the rules table again.")
+	// the sync half: the copy from the slot's snapshot, then the stream
+	require.Contains(t, out.String(), "copy: rules: 2/2 rows (100%)")
+	require.Contains(t, out.String(), "geo-fence         deny:on")
+	require.Contains(t, out.String(), "KT matches the rules table again, through ktfdw sync.")
 }

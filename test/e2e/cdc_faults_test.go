@@ -72,7 +72,7 @@ func TestSyncCrashRecovery(t *testing.T) {
 	e := newCDCEnv(t, false)
 	e.exec("ALTER SERVER kt OPTIONS (SET timeout '1s', ADD apply_batch '20')")
 	e.execAll(strings.SplitN(syncSchema, "\nCREATE TABLE rules", 2)[0][len("\nALTER SERVER kt OPTIONS (ADD apply_batch '20');"):])
-	e.exec(`INSERT INTO limits SELECT i, '/r' || i, i FROM generate_series(1, 200) i`)
+	e.exec(`INSERT INTO limits (id, route, rps) SELECT i, '/r' || i, i FROM generate_series(1, 200) i`)
 	e.exec(`CREATE PUBLICATION ` + e.pub + ` FOR TABLE limits`)
 
 	p := e.startSync("-batch", "50")

@@ -39,7 +39,7 @@ func (e *engine) copyTable(ctx context.Context, tx pgx.Tx, t *Table) error {
 	}
 	s := e.byID[t.Sink]
 	e.logf("copy: %s -> %s: %d rows", t.Source, t.Target, total)
-	rows, err := tx.Query(ctx, t.rowsSQL(true))
+	rows, err := tx.Query(ctx, t.rowsSQL(true, nil, nil))
 	if err != nil {
 		return err
 	}

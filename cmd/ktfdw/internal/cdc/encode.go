@@ -32,11 +32,12 @@ type kv struct {
 type encoder struct {
 	conn *pgx.Conn
 	cols map[uint32][]string  // the source's current columns, by table OID
+	gen  map[uint32][]string  // their generation expressions ("" for a plain column)
 	rels map[uint32]*Relation // the Relation message they were read for
 }
 
 func newEncoder(conn *pgx.Conn) *encoder {
-	return &encoder{conn: conn, cols: map[uint32][]string{}, rels: map[uint32]*Relation{}}
+	return &encoder{conn: conn, cols: map[uint32][]string{}, gen: map[uint32][]string{}, rels: map[uint32]*Relation{}}
 }
 
 // sourceColumns are the source's columns now; read again after each new
@@ -51,17 +52,19 @@ func (e *encoder) sourceColumns(ctx context.Context, t *Table, changes []*Change
 	if c, ok := e.cols[t.OID]; ok {
 		return c, nil
 	}
-	var names []string
+	var names, gen []string
 	err := e.conn.QueryRow(ctx, `
-SELECT coalesce(array_agg(attname::text ORDER BY attnum), '{}') FROM pg_attribute
- WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped`, t.OID).Scan(&names)
+SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}'),
+       coalesce(array_agg(CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) ELSE '' END ORDER BY a.attnum), '{}')
+  FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped`, t.OID).Scan(&names, &gen)
 	if err != nil {
 		return nil, errors.Wrapf(err, "columns of %s", t.Source)
 	}
 	if len(names) == 0 {
 		return nil, errors.Mark(errors.Newf("source table %s (OID %d) no longer exists", t.Source, t.OID), ErrPermanent)
 	}
-	e.cols[t.OID] = names
+	e.cols[t.OID], e.gen[t.OID] = names, gen
 	return names, nil
 }
 
@@ -81,10 +84,28 @@ func qi(s string) string { return pgx.Identifier{s}.Sanitize() }
 
 // rowsSQL: $1 text[] of source row literals -> (n, key, value columns...);
 // for the initial copy (copy=true), every row of the source instead, n 0.
-func (t *Table) rowsSQL(copy bool) string {
+// cols and gen are the source's columns and generation expressions:
+// pgoutput leaves stored generated columns out, so they are computed here
+// from the other columns, as the INSERT or UPDATE computed them.
+func (t *Table) rowsSQL(copy bool, cols, gen []string) string {
 	key := fmt.Sprintf("(s.r).%s::text", qi(t.KeyCol))
 	var b strings.Builder
-	from := fmt.Sprintf(" FROM unnest($1::text[]) WITH ORDINALITY u(t, n), LATERAL (SELECT u.t::%s AS r) s", t.Source)
+	row := fmt.Sprintf("SELECT u.t::%s AS r", t.Source)
+	for _, g := range gen {
+		if g == "" {
+			continue
+		}
+		fields := make([]string, len(cols))
+		for i, c := range cols {
+			fields[i] = qi(c)
+			if gen[i] != "" {
+				fields[i] = "(" + gen[i] + ")"
+			}
+		}
+		row = fmt.Sprintf("SELECT ROW(%s)::%s AS r FROM (SELECT (u.t::%s).*) x", strings.Join(fields, ", "), t.Source, t.Source)
+		break
+	}
+	from := fmt.Sprintf(" FROM unnest($1::text[]) WITH ORDINALITY u(t, n), LATERAL (%s) s", row)
 	n := "u.n"
 	if copy {
 		from = fmt.Sprintf(" FROM (SELECT x AS r FROM %s x) s", t.Source)
@@ -224,7 +245,7 @@ func (e *encoder) encode(ctx context.Context, t *Table, changes []*Change) ([]kv
 	}
 	if len(rows) > 0 {
 		var encErr error
-		if err := e.query(ctx, t.rowsSQL(false), []any{rows}, func(n int, vals [][]byte, xt int64) {
+		if err := e.query(ctx, t.rowsSQL(false, cur, e.gen[t.OID]), []any{rows}, func(n int, vals [][]byte, xt int64) {
 			o := &out[rowAt[n]]
 			o.newKey, o.value, o.xt = t.record(vals, xt, &encErr)
 		}); err != nil {

@@ -178,6 +178,16 @@ func (e *engine) openSinks(ctx context.Context, check bool) error {
 		e.byID[t.Sink] = s
 		e.sinks = append(e.sinks, s)
 	}
+	// a group of transactions must fit one ktfdwapply call of every sink (a
+	// row change is at most two records: a key change removes and sets), so
+	// all of it or none of it reaches KT; a larger transaction goes alone
+	for _, s := range e.sinks {
+		if limit := max((s.chunk-1)/2, 1); e.cfg.BatchRows > limit {
+			e.logf("grouping at most %d row changes per apply (-batch %d does not fit one call of %d records to %s; raise its server's apply_batch)",
+				limit, e.cfg.BatchRows, s.chunk, s)
+			e.cfg.BatchRows = limit
+		}
+	}
 	sort.Slice(e.sinks, func(i, j int) bool {
 		a, b := e.sinks[i].id, e.sinks[j].id
 		return a.Server < b.Server || (a.Server == b.Server && a.DB < b.DB)
