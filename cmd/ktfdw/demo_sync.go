@@ -36,7 +36,7 @@ func demoSync(ctx context.Context, conn *pgx.Conn, connString string, client *kt
 	go func() {
 		done <- cdc.Run(sctx, cdc.Config{ConnString: connString, Slot: "demo_sync", Publication: "demo_sync",
 			Tables: []cdc.TableSpec{{Source: "rules", Target: "rules_kt", KeyCol: "name", ValueCol: "state"}},
-			Copy: true, Log: prefixWriter{out, "   "}})
+			Copy:   true, Log: prefixWriter{out, "   "}})
 	}()
 	defer func() {
 		stop()
