@@ -47,6 +47,11 @@ func callErr(ctx context.Context, oc OpContext, fn func(ctx context.Context) err
 		attempts += more
 	}
 	countCall(oc, attempts, err != nil && ctx.Err() == nil)
+	if err != nil && unknown && commitWrites[oc.Op] {
+		logEvent("unknown\x00"+oc.Server,
+			"server \"%s\" (%s): the outcome of a commit is unknown: %s failed after %d attempts (%s), so KT may hold writes of a transaction that Postgres rolls back; compare with ktfdw reconcile",
+			oc.Server, oc.Addr, oc.Op, attempts, reason(oc, err))
+	}
 	return err, attempts
 }
 

@@ -49,6 +49,7 @@ type failoverRemote struct {
 	hosts     []*failoverHost
 	now       func() time.Time
 	current   string // host of the last success
+	server    string // the Postgres server's name, for log lines (SetServerName)
 	failovers int64  // operations served by another host after a failure
 }
 
@@ -84,22 +85,46 @@ func (f *failoverRemote) order() []*failoverHost {
 	return append(up, down...)
 }
 
-func (f *failoverRemote) markDown(h *failoverHost) {
+// SetServerName names the Postgres server in log lines.
+func (f *failoverRemote) SetServerName(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.server = name
+}
+
+func (f *failoverRemote) markDown(h *failoverHost, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h.fails++
-	backoff := failoverBackoffMin << min(h.fails-1, 5)
-	h.downUntil = f.now().Add(min(backoff, failoverBackoffMax))
+	backoff := min(failoverBackoffMin<<min(h.fails-1, 5), failoverBackoffMax)
+	h.downUntil = f.now().Add(backoff)
+	logEvent("backoff\x00"+f.server+"\x00"+h.addr,
+		"server \"%s\": host %s is skipped for %s after a failure: %s (failure %d in a row)",
+		f.server, h.addr, backoff, reason(OpContext{Addr: h.addr, Server: f.server}, err), h.fails)
 }
 
 func (f *failoverRemote) markUp(h *failoverHost, failedOver bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if h.fails > 0 {
+		logEvent("recovery\x00"+f.server+"\x00"+h.addr,
+			"server \"%s\": host %s answers again after %d failures", f.server, h.addr, h.fails)
+	}
 	h.fails, h.downUntil = 0, time.Time{}
 	f.current = h.addr
 	if failedOver {
 		f.failovers++
 	}
+}
+
+// logFailover: an operation that failed on one host was served by another.
+func (f *failoverRemote) logFailover(from, to *failoverHost, err error) {
+	f.mu.Lock()
+	server := f.server
+	f.mu.Unlock()
+	logEvent("failover\x00"+server+"\x00"+from.addr,
+		"server \"%s\": failed over from host %s to host %s: %s",
+		server, from.addr, to.addr, reason(OpContext{Addr: from.addr, Server: server}, err))
 }
 
 // run does fn on h and keeps h's health. Only failures to connect and
@@ -117,7 +142,7 @@ func (f *failoverRemote) runOp(h *failoverHost, failedOver, write bool, fn func(
 	case err == nil:
 		f.markUp(h, failedOver)
 	case write && provablyUnsent(err), !write && isConnFailure(err):
-		f.markDown(h)
+		f.markDown(h, err)
 	}
 	return err
 }
@@ -138,7 +163,11 @@ func (f *failoverRemote) read(ctx context.Context, fn func(Remote) error) error 
 	if err == nil || ctx.Err() != nil || len(hosts) < 2 || !isConnFailure(err) {
 		return err
 	}
-	return f.run(hosts[1], true, fn)
+	if err2 := f.run(hosts[1], true, fn); err2 != nil {
+		return err2
+	}
+	f.logFailover(hosts[0], hosts[1], err)
+	return nil
 }
 
 func (f *failoverRemote) write(ctx context.Context, fn func(Remote) error) error {
@@ -146,13 +175,20 @@ func (f *failoverRemote) write(ctx context.Context, fn func(Remote) error) error
 	if pin != nil && pin.host != nil {
 		return f.runOp(pin.host, false, true, fn) // the request may be there already
 	}
-	var err error
-	for i, h := range f.order() {
+	var err, first error
+	hosts := f.order()
+	for i, h := range hosts {
 		if err = f.runOp(h, i > 0, true, fn); err == nil || ctx.Err() != nil || !provablyUnsent(err) {
 			if err != nil && pin != nil {
 				pin.host = h
 			}
+			if err == nil && i > 0 {
+				f.logFailover(hosts[0], h, first)
+			}
 			return err
+		}
+		if i == 0 {
+			first = err
 		}
 	}
 	return err

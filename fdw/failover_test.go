@@ -100,7 +100,7 @@ func TestFailoverBackoffGrows(t *testing.T) {
 		*now = now.Add(want)
 	}
 	f.hosts[0].fails = 100
-	f.markDown(f.hosts[0])
+	f.markDown(f.hosts[0], errRefused)
 	assert.Equal(t, now.Add(failoverBackoffMax), f.hosts[0].downUntil)
 }
 

@@ -38,6 +38,9 @@ func (b *Backend) remote(s fdwtype.Server) (Remote, *fdwtype.Status) {
 		}
 		return nil, st
 	}
+	if n, ok := r.(interface{ SetServerName(string) }); ok {
+		n.SetServerName(s.Name) // for log lines (failover.go)
+	}
 	return r, nil
 }
 

@@ -80,3 +80,21 @@ func ktfdw_server_stats_row(i C.int, oid *C.uint, name, hosts, current **C.char,
 	}
 	out[1], out[2], out[3] = s.RoundTrips, s.Errors, s.Failovers
 }
+
+// ---- server log lines (fdw/serverlog.go, pgext/serverlog.c) ----
+
+func init() {
+	fdw.OnServerLog = func() { C.ktfdw_flag_logs() }
+}
+
+// ktfdw_log_take returns the next queued log line (malloc'd, C frees it),
+// or NULL.
+//
+//export ktfdw_log_take
+func ktfdw_log_take() (line *C.char) {
+	defer func() { _ = recover() }()
+	if s, ok := fdw.TakeServerLog(); ok {
+		return C.CString(s)
+	}
+	return nil
+}

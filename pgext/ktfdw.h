@@ -46,7 +46,12 @@ extern sigset_t ktfdw_callmask;
 		pthread_sigmask(SIG_BLOCK, &ktfdw_callmask, &kt_oldmask_); \
 		stmt; \
 		pthread_sigmask(SIG_SETMASK, &kt_oldmask_, NULL); \
+		if (unlikely(ktfdw_log_pending)) \
+			ktfdw_emit_logs(); \
 	} while (0)
+
+/* serverlog.c: write the log lines Go queued */
+extern void ktfdw_emit_logs(void);
 
 /* kt_fdw.c; 18 replaced the pg_attribute_noreturn() suffix by a pg_noreturn prefix */
 #if PG_VERSION_NUM >= 180000

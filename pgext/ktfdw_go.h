@@ -119,6 +119,17 @@ typedef struct KtTablePlan
 /* Format 'json' (row.c): length of a NULL column in ktfdw_json_decode's output. */
 #define KT_JSON_NULL 0xFFFFFFFFu
 
+/*
+ * Set (from any thread) when Go queued server log lines (fdw/serverlog.go);
+ * GOCALL then has ktfdw_emit_logs() write them (pgext/serverlog.c).
+ */
+extern volatile int ktfdw_log_pending;
+static inline void
+ktfdw_flag_logs(void)
+{
+	ktfdw_log_pending = 1;
+}
+
 /* Poll interval: no Go call blocks longer than this (DESIGN.md rule 7). */
 #define KT_POLL_MS 20
 

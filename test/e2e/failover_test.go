@@ -31,6 +31,7 @@ func (e *env) value(sql string) string {
 
 func TestFailoverHostList(t *testing.T) {
 	e, a, b := pairEnv(t)
+	logStart := e.pg.LogSize()
 	bkt := ktClient(t, b.Addr())
 	e.ktSet("k", "from a")
 	require.NoError(t, bkt.Set(ctx(t), "", []byte("k"), []byte("from b")))
@@ -52,6 +53,12 @@ func TestFailoverHostList(t *testing.T) {
 	require.NoError(t, restartedKT.Set(ctx(t), "", []byte("k"), []byte("from a again")))
 	time.Sleep(1100 * time.Millisecond)
 	assert.Equal(t, "from a again", e.value("SELECT value FROM pair_kv WHERE key = 'k'"))
+
+	// each step left a LOG line naming the server, the hosts and the reason
+	log := e.pg.LogSince(logStart)
+	assert.Contains(t, log, fmt.Sprintf(`LOG:  kt_fdw: server "pair": host %s is skipped for 1s after a failure: `, a.Addr()))
+	assert.Contains(t, log, fmt.Sprintf(`LOG:  kt_fdw: server "pair": failed over from host %s to host %s: `, a.Addr(), b.Addr()))
+	assert.Contains(t, log, fmt.Sprintf(`LOG:  kt_fdw: server "pair": host %s answers again after`, a.Addr()))
 }
 
 // A commit whose reply was lost may have applied: it is retried on the
