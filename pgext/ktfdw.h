@@ -31,7 +31,7 @@
 #endif
 
 /* The library's version, as fdw.Version; 18 shows it in pg_get_loaded_modules(). */
-#define KTFDW_VERSION "0.3.0"
+#define KTFDW_VERSION "0.4.0"
 
 /*
  * Signals whose Postgres handlers must not run while Go code is on the

@@ -1,6 +1,6 @@
 // Package release checks the files a release is made of agree with each
 // other: META.json (PGXN), kt_fdw.control, the Makefile, the library's
-// version and CHANGELOG.md.
+// version (Go's and the C magic block's) and CHANGELOG.md.
 package release
 
 import (
@@ -109,6 +109,8 @@ func TestMetaJSON(t *testing.T) {
 	assert.Equal(t, control, meta.Version, "META.json's version is kt_fdw.control's default_version")
 	assert.Equal(t, control, makefile, "the Makefile's EXTVERSION is kt_fdw.control's default_version")
 	assert.Equal(t, control, fdw.Version, "the library's version is kt_fdw.control's default_version")
+	magic := submatch(t, `#define KTFDW_VERSION "([^"]+)"`, read(t, "pgext/ktfdw.h"), "KTFDW_VERSION in pgext/ktfdw.h")
+	assert.Equal(t, control, magic, "the magic block's version (pgext/ktfdw.h, PostgreSQL 18+) is kt_fdw.control's default_version")
 
 	require.Contains(t, meta.Provides, "kt_fdw")
 	ext := meta.Provides["kt_fdw"]
