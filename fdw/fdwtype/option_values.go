@@ -161,20 +161,9 @@ const DefaultCheckedBatchSize = 1000
 // MaxBatchSize bounds batch_size (rows Postgres buffers per batch insert).
 const MaxBatchSize = 100000
 
-// parseOnOff accepts what Postgres' defGetBoolean accepts.
-func parseOnOff(v string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true", "on", "yes", "1":
-		return true, true
-	case "false", "off", "no", "0":
-		return false, true
-	}
-	return false, false
-}
-
 func checkOrdered(v string) (bool, string) {
-	_, ok := parseOnOff(v)
-	return ok, "Use 'true' when the KT database keeps keys in order (a tree database such as '%' or *.kct), else 'false'."
+	_, ok := parseBool(v)
+	return ok, "Use 'true' when the KT database keeps keys in order (a tree database such as '%' or *.kct), else 'false'" + boolSpellings
 }
 
 func parseBatchSize(v string) (int, bool) {
@@ -206,7 +195,7 @@ func ParseAccessOptions(server, table []Option) AccessOptions {
 					ao.BatchSize = n
 				}
 			case optOrdered:
-				if b, ok := parseOnOff(o.Value); ok {
+				if b, ok := parseBool(o.Value); ok {
 					ao.Ordered = b
 				}
 			}
@@ -268,8 +257,10 @@ const DefaultApplyBatch = 10000
 // on both sides).
 const MaxApplyBatch = 1000000
 
+// parseApplyMode takes the exact lower-case values, as every enum option
+// (see parseBool).
 func parseApplyMode(v string) (ApplyMode, bool) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
+	switch v {
 	case "auto":
 		return ApplyAuto, true
 	case "atomic":
@@ -282,7 +273,7 @@ func parseApplyMode(v string) (ApplyMode, bool) {
 
 func checkApplyMode(v string) (bool, string) {
 	_, ok := parseApplyMode(v)
-	return ok, "Use 'atomic' (requires ktserver -scr kt_fdw.lua), 'bulk' (set_bulk and remove_bulk), or 'auto' (atomic when the server has the script)."
+	return ok, "Use 'atomic' (requires ktserver -scr kt_fdw.lua), 'bulk' (set_bulk and remove_bulk), or 'auto' (atomic when the server has the script), in lower case and without spaces."
 }
 
 func parseApplyBatch(v string) (int, bool) {
@@ -296,8 +287,8 @@ func checkApplyBatch(v string) (bool, string) {
 }
 
 func checkConflictCheck(v string) (bool, string) {
-	_, ok := parseOnOff(v)
-	return ok, "Use 'on' to fail a commit with 40001 when another client changed a record this transaction read and changed, or 'off'."
+	_, ok := parseBool(v)
+	return ok, "Use 'on' to fail a commit with 40001 when another client changed a record this transaction read and changed, or 'off'" + boolSpellings
 }
 
 // XactOptions are the server options of the commit-time apply.
@@ -320,7 +311,7 @@ func parseXactOptions(opts []Option) XactOptions {
 				xo.ApplyBatch = n
 			}
 		case optConflictCheck:
-			xo.ConflictCheck, _ = parseOnOff(o.Value)
+			xo.ConflictCheck, _ = parseBool(o.Value)
 		}
 	}
 	return xo
@@ -330,7 +321,7 @@ func parseXactOptions(opts []Option) XactOptions {
 func tableConflictCheck(table []Option) int8 {
 	for _, o := range table {
 		if o.Name == optConflictCheck {
-			if b, _ := parseOnOff(o.Value); b {
+			if b, _ := parseBool(o.Value); b {
 				return 2
 			}
 			return 1
@@ -375,20 +366,28 @@ func checkBufferMemory(v string) (bool, string) {
 // superusers may set them (as postgres_fdw's sslcert/sslkey): see
 // CheckOptionPrivileges.
 
-// parseBool accepts Postgres' boolean spellings (on/off, true/false, yes/no, 1/0).
+// Option values are parsed the way Postgres parses FDW options: a boolean
+// as defGetBoolean does (postgres_fdw's, and the C glue reads xt with it),
+// an enum (format, apply) as COPY's and file_fdw's format, exactly; both
+// without surrounding spaces.
+
+// parseBool accepts on/off, true/false and 1/0, in any case.
 func parseBool(v string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "on", "true", "yes", "1", "t", "y":
+	switch strings.ToLower(v) {
+	case "on", "true", "1":
 		return true, true
-	case "off", "false", "no", "0", "f", "n":
+	case "off", "false", "0":
 		return false, true
 	}
 	return false, false
 }
 
+// boolSpellings ends the hint of a boolean option.
+const boolSpellings = " ('true'/'false' and '1'/'0' also work, in any case, without spaces)."
+
 func checkBool(v string) (bool, string) {
 	_, ok := parseBool(v)
-	return ok, "Use 'on' or 'off' ('true'/'false' also work)."
+	return ok, "Use 'on' or 'off'" + boolSpellings
 }
 
 func checkPath(v string) (bool, string) {
@@ -474,7 +473,7 @@ func checkHostList(v string) (bool, string) {
 }
 
 func checkFormat(v string) (bool, string) {
-	return v == "plain" || v == "json", "The format must be 'plain' (two columns: key, value) or 'json' (a key column and any columns, stored as one JSON object)."
+	return v == "plain" || v == "json", "The format must be 'plain' (two columns: key, value) or 'json' (a key column and any columns, stored as one JSON object), in lower case and without spaces."
 }
 
 func checkPrefix(v string) (bool, string) {

@@ -50,4 +50,19 @@ ALTER SERVER opt_server OPTIONS (ADD buffer_memory 'lots');
 ALTER SERVER opt_server OPTIONS (ADD buffer_memory '64MB');
 SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'opt_server';
 
+-- enum and boolean values, uniformly (since 0.4.0): an enum takes its exact
+-- lower-case values, a boolean what Postgres' defGetBoolean takes (any case);
+-- neither takes surrounding spaces
+ALTER FOREIGN TABLE opt_table OPTIONS (ADD format 'JSON');
+ALTER SERVER opt_server OPTIONS (ADD apply ' bulk ');
+ALTER SERVER opt_server OPTIONS (ADD apply 'BULK');
+ALTER SERVER opt_server OPTIONS (ADD apply 'bulk');
+ALTER SERVER opt_server OPTIONS (ADD readonly ' on');
+ALTER SERVER opt_server OPTIONS (ADD readonly 'yes');
+ALTER SERVER opt_server OPTIONS (ADD readonly 'TRUE');
+ALTER FOREIGN TABLE opt_table OPTIONS (ADD ordered 'Off');
+ALTER FOREIGN TABLE opt_table ALTER COLUMN value OPTIONS (ADD xt 'yes');
+SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'opt_server';
+SELECT ftoptions FROM pg_foreign_table WHERE ftrelid = 'opt_table'::regclass;
+
 DROP SERVER opt_server CASCADE;
