@@ -5,11 +5,12 @@
 #  2. `make deb`; lintian reports no errors; the package is installed with
 #     dpkg into a fresh relocated copy of PostgreSQL that never had kt_fdw,
 #     and the pg_regress suite runs against the packaged files; then purged.
-# PG_CONFIG (default: the one on PATH) is the PostgreSQL to package for.
+# PG_CONFIG (default: PostgreSQL $PG_MAJOR, 15, as test/deps.sh installs it)
+# is the PostgreSQL to package for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-PG_CONFIG=${PG_CONFIG:-pg_config}
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/${PG_MAJOR:-15}/bin/pg_config}
 export PG_CONFIG
 major=$("$PG_CONFIG" --version | sed -nE 's/^PostgreSQL ([0-9]+).*/\1/p')
 version=$(sed -nE "s/^default_version = '(.*)'/\1/p" kt_fdw.control)
@@ -32,10 +33,12 @@ step "building the tarball offline (GOPROXY=off, empty GOMODCACHE)"
 [ -z "$(ls -A "$work/gomodcache" 2>/dev/null)" ] || { echo "packaging: the offline build used the module cache" >&2; exit 1; }
 
 step "Debian package"
+make clean # built afresh for this PostgreSQL, whatever major the tree was built for
 make deb
 deb=postgresql-$major-kt-fdw_${version}_$(dpkg --print-architecture).deb
 if ! command -v lintian >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lintian >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq lintian >/dev/null || { apt-get update -qq && apt-get install -y -qq lintian >/dev/null; }
 fi
 lint=0
 lintian --fail-on error "$deb" >"$work/lintian.out" 2>&1 || lint=$?
@@ -63,7 +66,7 @@ PG_CONFIG=$pgc bash test/regress.sh
 PG_CONFIG=$pgc KT_FDW_REQUIRE_INSTALLED=1 go test -count=1 ./test/e2e -run 'TestInstalled|TestLibraryExportsOnlyPostgresSymbols'
 
 step "purging the package"
-"${dpkgroot[@]}" --purge "postgresql-$major-kt-fdw"
+"${dpkgroot[@]}" --purge "postgresql-$major-kt-fdw" >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; exit 1; }
 left=$(find "$pg" -name 'kt_fdw*' -o -name ktfdw)
 [ -z "$left" ] || { echo "packaging: files left after purge: $left" >&2; exit 1; }
 step "done"

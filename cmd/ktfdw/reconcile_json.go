@@ -28,7 +28,7 @@ func writeReconcileJSON(out io.Writer, o reconcileOptions, spec *syncSpec, res *
 		SourceRows: res.SourceRows, KTKeys: res.KTKeys,
 		Missing: res.Missing, Extra: res.Extra, Differing: res.Differing, Repaired: res.Repaired,
 		Differences: append([]difference{}, res.Diffs...),
-		Seconds:     elapsed.Round(time.Millisecond).Seconds(),
+		Seconds:     float64(elapsed.Milliseconds()) / 1000,
 	}
 	if spec != nil {
 		s.Source, s.Target = spec.Source, spec.Target
