@@ -1,4 +1,6 @@
 # kt_fdw: build, install and test the extension.
+# PG_CONFIG picks the PostgreSQL (15 to 18) to build for, install into and test
+# against; `bash test/pgbuild.sh 18` builds one from source and prints its pg_config.
 PG_CONFIG ?= pg_config
 GO ?= go
 
@@ -16,6 +18,7 @@ PG_INCLUDEDIR_SERVER = $(call pg_config_path,includedir-server)
 PG_PKGLIBDIR = $(call pg_config_path,pkglibdir)
 PG_SHAREDIR = $(call pg_config_path,sharedir)
 PG_BINDIR = $(call pg_config_path,bindir)
+PG_VERSION = $(call pg_config_path,version)
 
 # The C glue is compiled by cgo with the server headers and Postgres' own
 # code-generation flags. Postgres symbols resolve when the backend loads the
@@ -38,23 +41,34 @@ endif
 endif
 GO_SOURCES := $(shell find pgext fdw kt -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: pg-config-check all deps install installcheck unit e2e test clean demo bench bench-sync test-sync-long vet check-symbols soak model
+.PHONY: pg-config-check FORCE check-warnings test-matrix all deps install installcheck unit e2e test clean demo bench bench-sync test-sync-long vet check-symbols soak model
 
 all: $(MODULE)
 
 deps:
 	bash test/deps.sh
 
+# kt_fdw.so is built for one PostgreSQL at a time: this stamp holds the
+# version and headers of the last build and changes when PG_CONFIG points at
+# another, which rebuilds kt_fdw.so, so a library built for another major is
+# never installed (Go's build cache keeps switching back quick).
+PG_STAMP := build/pg_config.stamp
+$(PG_STAMP): FORCE | pg-config-check
+	@mkdir -p $(dir $@)
+	@want='$(PG_VERSION) $(PG_INCLUDEDIR_SERVER)'; \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$want" ]; then echo "$$want" >$@; echo "building for $$want"; fi
+FORCE:
+
 # Checked on every build and install, even when kt_fdw.so is up to date.
 pg-config-check:
 	@test -f "$(PG_INCLUDEDIR_SERVER)/postgres.h" || { echo "kt_fdw: no postgres.h in $(PG_INCLUDEDIR_SERVER)" \
 		"($(PG_CONFIG) --includedir-server): install postgresql-server-dev-NN for this PostgreSQL" >&2; exit 1; }
 
-$(MODULE): $(GO_SOURCES) pgext/exports.map go.mod go.sum | pg-config-check
+$(MODULE): $(GO_SOURCES) pgext/exports.map go.mod go.sum $(PG_STAMP) | pg-config-check
 	CGO_ENABLED=1 CGO_CFLAGS="$(EXT_CFLAGS)" CGO_LDFLAGS="$(EXT_LDFLAGS)" \
 		$(GO) build -buildmode=c-shared -tags ktfdw_ext -trimpath \
 		-ldflags "$(GO_LDFLAGS)" -o $@ ./pgext
-	rm -f $(basename $@).h
+	mkdir -p build/cgo && mv $(basename $@).h build/cgo/_cgo_export.h
 
 # The installed library is stripped, as distribution packages are; its debug
 # info stays in the build tree as kt_fdw.so.debug (the library names it in
@@ -113,6 +127,15 @@ check-symbols: $(MODULE)
 	if [ "$$got" != "$$want" ]; then echo "check-symbols: exported: $$got; want: $$want" >&2; exit 1; fi; \
 	echo "check-symbols: ok"
 
+# The C glue compiled with this PostgreSQL's own flags (pg_config --cflags,
+# as PGXS would) and -Werror: an API change of a new major is an error here,
+# not a warning cgo hides.
+check-warnings: $(MODULE)
+	@for f in pgext/*.c; do \
+		$(CC) -fsyntax-only $(shell $(PG_CONFIG) --cflags) -Werror -Ipgext -Ibuild/cgo \
+			-I$(PG_INCLUDEDIR_SERVER) $$f || exit 1; \
+	done; echo "check-warnings: ok ($(PG_VERSION))"
+
 # cmd/ktfdw's tests need the installed extension (they skip without it)
 unit:
 	$(GO) test -timeout 20m ./kt/... ./fdw/... ./cmd/...
@@ -135,7 +158,12 @@ model: install
 		KT_FDW_REQUIRE_INSTALLED=1 $(GO) test ./test/e2e -run '^TestModel$$' -count=1 -v -timeout 120m
 
 # the README's one test command
-test: deps install check-symbols unit installcheck e2e
+test: deps install check-symbols check-warnings unit installcheck e2e
+
+# the suite on every supported major (builds the missing ones from
+# ../shared/postgres-src first); prints major | build | pg_regress | e2e | soak
+test-matrix:
+	bash test/matrix.sh
 
 # vet the cgo layer with the flags it is built with
 vet:
@@ -163,4 +191,4 @@ bench-sync: deps install
 
 clean:
 	rm -f $(MODULE) $(basename $(MODULE)).h $(MODULE).stripped $(MODULE).debug $(CLI)
-	rm -rf $(DIST).stage $(DIST).tar.gz postgresql-*-kt-fdw_*.deb
+	rm -rf $(DIST).stage $(DIST).tar.gz postgresql-*-kt-fdw_*.deb build

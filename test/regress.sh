@@ -16,7 +16,7 @@ export PG_CONFIG
 bindir=$("$PG_CONFIG" --bindir)
 pg_regress=$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress
 if [ ! -x "$pg_regress" ]; then
-  echo "regress: pg_regress not found at $pg_regress (install postgresql-server-dev-15)" >&2
+  echo "regress: pg_regress not found at $pg_regress (Debian: install postgresql-server-dev-15; a source build installs it with make install)" >&2
   exit 1
 fi
 

@@ -1,6 +1,7 @@
 // Package pgtest is the testing.T face of test/pgcluster: a throwaway
-// PostgreSQL 15 cluster per test or per package, the KT server tests talk to,
-// and checks that skip when kt_fdw is not installed.
+// cluster of the PostgreSQL $PG_CONFIG names (15 to 18) per test or per
+// package, the KT server tests talk to, and checks that skip when kt_fdw is
+// not installed.
 package pgtest
 
 import (
