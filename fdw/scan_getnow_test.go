@@ -51,7 +51,7 @@ func TestPointGetOnCallingGoroutine(t *testing.T) {
 	getNowBudget = budget
 	// a reply slower than the budget: the goroutine reads the reply to the
 	// request the attempt on the thread sent, without sending it again
-	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "get", Stall: 3 * getNowBudget, Times: 1})
+	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "bin_get_bulk", Stall: 3 * getNowBudget, Times: 1})
 	defer srv.SetFault(ktdev.Fault{})
 	before := srv.Requests()
 	got, st := scanAll(t, be, tbl, true, []byte("k"))
@@ -61,7 +61,7 @@ func TestPointGetOnCallingGoroutine(t *testing.T) {
 
 	// a garbage reply started within the budget: nothing to resume, the
 	// goroutine sends the get again and reports its answer
-	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultGarbage, Proc: "get", Times: 1})
+	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultGarbage, Proc: "bin_get_bulk", Times: 1})
 	before = srv.Requests()
 	got, st = scanAll(t, be, tbl, true, []byte("k"))
 	require.Nil(t, st)
@@ -77,7 +77,7 @@ func TestPointGetShortTimeoutStaysInGoroutine(t *testing.T) {
 	be := NewBackend(DialKT)
 	defer be.Conns.CloseAll()
 	tbl.Server.Opts.Timeout = getNowBudget / 2
-	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "get", Stall: time.Second, Times: 1})
+	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultStall, Proc: "bin_get_bulk", Stall: time.Second, Times: 1})
 	defer srv.SetFault(ktdev.Fault{})
 	before := srv.Requests()
 	_, st := scanAll(t, be, tbl, true, []byte("k"))
