@@ -25,7 +25,14 @@ import (
 // records are final states too, and a retry whose conflict checks fail only
 // on keys that already hold the chunk's final states found its own earlier
 // attempt, which applyChunk counts as success.
-var commitWrites = map[string]bool{"set_bulk": true, "remove_bulk": true, opBinSetBulk: true, opBinRemoveBulk: true, "clear": true, ktscript.ProcApply: true}
+//
+// The script probe (ktfdwversion) that precedes them at commit is retried
+// the same way: it reads nothing but the script's version, so a retry is
+// harmless, and it shares the apply's binary connection and failures (a
+// failed apply makes the next commit probe again), so a reply cut there
+// must not fail a commit whose apply would have been retried.
+var commitWrites = map[string]bool{"set_bulk": true, "remove_bulk": true, opBinSetBulk: true, opBinRemoveBulk: true, "clear": true, ktscript.ProcApply: true,
+	ktscript.ProcVersion: true}
 
 const (
 	ambiguousBackoffMin = 20 * time.Millisecond
