@@ -110,12 +110,13 @@ func applyTarget(ctx context.Context, t fdwtype.Table, r Remote, sets []fdwtype.
 	if batch < 1 {
 		batch = fdwtype.DefaultApplyBatch
 	}
+	one, oneKey := oneKeyWrite(r, sets, removes, exps) // apply_binary.go
 	if xo.Apply != fdwtype.ApplyBulk {
 		has, st := hasScript(ctx, t, r)
 		if st != nil {
 			return st
 		}
-		if has {
+		if has && !oneKey {
 			st, refused := applyAtomic(ctx, t, r.(ApplyRemote), r, sets, removes, exps, batch)
 			if !refused {
 				return st
@@ -129,10 +130,12 @@ func applyTarget(ctx context.Context, t fdwtype.Table, r Remote, sets []fdwtype.
 			if xo.Apply == fdwtype.ApplyAtomic {
 				return noScriptStatus(t)
 			}
-		} else if xo.Apply == fdwtype.ApplyAtomic {
+		} else if !has && xo.Apply == fdwtype.ApplyAtomic {
 			return noScriptStatus(t)
 		}
-		return applyBulk(ctx, t, r, sets, removes, exps, batch)
+	}
+	if oneKey {
+		return applyOneKey(ctx, t, one, sets, removes)
 	}
 	return applyBulk(ctx, t, r, sets, removes, exps, batch)
 }

@@ -77,3 +77,35 @@ func binaryBulk(r Remote, n, batch int) (BinaryBulkRemote, bool) {
 	br, ok := r.(BinaryBulkRemote)
 	return br, ok
 }
+
+// A commit of one key without conflict_check expectations (a synced
+// trigger's UPDATE that keeps its key, a single-row INSERT or DELETE) is
+// one binary set_bulk or remove_bulk of that record, in every apply mode:
+// KT writes one record all-or-nothing by itself, so this is as atomic as
+// ktfdwapply, and a real KT answers it in well under half the time of a
+// play_script call, which runs Lua and opens a transaction
+// (doc/performance.md). Mode atomic still requires the script (the probe
+// is cached per connection), so a server without it fails every commit alike.
+
+// oneKeyWrite reports whether the commit is one write and no expectation,
+// on a Remote with the binary bulk calls.
+func oneKeyWrite(r Remote, sets []fdwtype.Record, removes [][]byte, exps map[string]expectation) (BinaryBulkRemote, bool) {
+	if len(sets)+len(removes) != 1 || len(exps) > 0 {
+		return nil, false
+	}
+	br, ok := r.(BinaryBulkRemote)
+	return br, ok
+}
+
+// applyOneKey writes the commit's one record (a final state: the retries
+// of an unknown outcome are harmless, as for every apply call).
+func applyOneKey(ctx context.Context, t fdwtype.Table, br BinaryBulkRemote, sets []fdwtype.Record, removes [][]byte) *fdwtype.Status {
+	if len(sets) == 1 {
+		return call(ctx, opContext(t, opBinSetBulk), func(ctx context.Context) error {
+			return br.BinSetBulk(ctx, t.DB, sets)
+		})
+	}
+	return call(ctx, opContext(t, opBinRemoveBulk), func(ctx context.Context) error {
+		return br.BinRemoveBulk(ctx, t.DB, removes)
+	})
+}

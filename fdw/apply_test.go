@@ -129,6 +129,7 @@ func TestApplyProbesOncePerConnection(t *testing.T) {
 	defer be.Conns.CloseAll()
 	for i := 0; i < 3; i++ {
 		be.writeBuffer(tbl).Set(1, []byte("k"), []byte(strconv.Itoa(i)))
+		be.writeBuffer(tbl).Set(1, []byte("k2"), []byte(strconv.Itoa(i)))
 		require.Nil(t, commit(t, be))
 	}
 	assert.Equal(t, uint64(4), srv.Counts()["cnt_script"], "1 probe + 3 applies")
@@ -136,8 +137,18 @@ func TestApplyProbesOncePerConnection(t *testing.T) {
 	// a new connection (ALTER SERVER, kt_fdw_disconnect) asks again
 	be.Conns.Drop(tbl.Server.OID)
 	be.writeBuffer(tbl).Set(1, []byte("k"), []byte("x"))
+	be.writeBuffer(tbl).Set(1, []byte("k2"), []byte("x"))
 	require.Nil(t, commit(t, be))
 	assert.Equal(t, uint64(6), srv.Counts()["cnt_script"], "probe + apply")
+
+	// the probe goes over the binary protocol: HTTP play_script is not used
+	be.Conns.Drop(tbl.Server.OID)
+	srv.SetFault(ktdev.Fault{Kind: ktdev.FaultGarbage, Proc: "play_script"})
+	defer srv.ClearFault()
+	be.writeBuffer(tbl).Set(1, []byte("k"), []byte("y"))
+	be.writeBuffer(tbl).Set(1, []byte("k2"), []byte("y"))
+	require.Nil(t, commit(t, be))
+	assert.Equal(t, uint64(8), srv.Counts()["cnt_script"], "probe + apply")
 }
 
 func TestApplyBatchChunks(t *testing.T) {
@@ -372,11 +383,19 @@ func TestApplyScriptErrorStatus(t *testing.T) {
 	be := NewBackend(DialKT)
 	defer be.Conns.CloseAll()
 	be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+	be.writeBuffer(tbl).Set(1, []byte("b"), []byte("1"))
 	st := commit(t, be)
 	require.NotNil(t, st)
 	assert.Equal(t, fdwtype.SQLStateFDWError, st.SQLState)
 	assert.Contains(t, st.Message, "no such database")
 	assert.Contains(t, st.Message, `KT operation ktfdwapply on server "kt"`)
+
+	// a one-key commit (one binary set) resolves the database first
+	be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+	st = commit(t, be)
+	require.NotNil(t, st)
+	assert.Equal(t, fdwtype.SQLStateFDWTableNotFound, st.SQLState)
+	assert.Contains(t, st.Message, `KT server "kt" (`+tbl.Server.Opts.Addr()+`) has no database "nosuchdb"`)
 }
 
 func TestBufferedBytes(t *testing.T) {
@@ -410,6 +429,7 @@ func TestApplyScriptGoneAfterProbe(t *testing.T) {
 			srv.RegisterScript("ktfdwversion", nil)
 
 			be.writeBuffer(tbl).Set(1, []byte("b"), []byte("2"))
+			be.writeBuffer(tbl).Set(1, []byte("c"), []byte("3")) // two keys: a ktfdwapply call
 			st := commit(t, be)
 			if mode == fdwtype.ApplyAtomic {
 				require.NotNil(t, st)
@@ -418,7 +438,7 @@ func TestApplyScriptGoneAfterProbe(t *testing.T) {
 				return
 			}
 			require.Nil(t, st)
-			assert.Equal(t, map[string]string{"a": "1", "b": "2"}, ktContents(t, c, tbl.DB))
+			assert.Equal(t, map[string]string{"a": "1", "b": "2", "c": "3"}, ktContents(t, c, tbl.DB))
 		})
 	}
 }

@@ -90,27 +90,42 @@ func TestAbortSendsNothing(t *testing.T) {
 	assert.Empty(t, f.calls)
 }
 
+// commitOps: the operation a commit of n keys (bulk mode, no
+// expectations) sends first: a one-key commit is one binary set.
+var commitOps = []struct {
+	keys int
+	op   string
+}{{1, "bin_set_bulk"}, {2, "set_bulk"}}
+
 func TestCommitErrorReported(t *testing.T) {
-	f := newFake()
-	f.err = errors.New("DB: 8: logical inconsistency")
-	be := newTestBackend(f)
-	be.writeBuffer(testTable("")).Set(1, []byte("k"), []byte("v"))
-	st := commit(t, be)
-	require.NotNil(t, st)
-	assert.Equal(t, fdwtype.SQLStateFDWError, st.SQLState)
-	assert.Contains(t, st.Message, `KT operation set_bulk on server "s"`)
+	for _, tc := range commitOps {
+		f := newFake()
+		f.err = errors.New("DB: 8: logical inconsistency")
+		be := newTestBackend(f)
+		for i := 0; i < tc.keys; i++ {
+			be.writeBuffer(testTable("")).Set(1, []byte{'k', byte('0' + i)}, []byte("v"))
+		}
+		st := commit(t, be)
+		require.NotNil(t, st)
+		assert.Equal(t, fdwtype.SQLStateFDWError, st.SQLState)
+		assert.Contains(t, st.Message, `KT operation `+tc.op+` on server "s"`)
+	}
 }
 
 func TestStalledCommitTimesOut(t *testing.T) {
-	f := newFake()
-	f.stall = true
-	be := newTestBackend(f)
-	tbl := testTable("")
-	tbl.Server.Opts.Timeout = 30 * time.Millisecond
-	be.writeBuffer(tbl).Set(1, []byte("k"), []byte("v"))
-	st := commit(t, be)
-	require.NotNil(t, st)
-	assert.Equal(t, `KT operation set_bulk on server "s" (127.0.0.1:1978) timed out after 30ms`, st.Message)
+	for _, tc := range commitOps {
+		f := newFake()
+		f.stall = true
+		be := newTestBackend(f)
+		tbl := testTable("")
+		tbl.Server.Opts.Timeout = 30 * time.Millisecond
+		for i := 0; i < tc.keys; i++ {
+			be.writeBuffer(tbl).Set(1, []byte{'k', byte('0' + i)}, []byte("v"))
+		}
+		st := commit(t, be)
+		require.NotNil(t, st)
+		assert.Equal(t, `KT operation `+tc.op+` on server "s" (127.0.0.1:1978) timed out after 30ms`, st.Message)
+	}
 }
 
 func TestPrePrepare(t *testing.T) {
@@ -176,7 +191,7 @@ func TestBrokenTransactionSendsNothing(t *testing.T) {
 	be.EndXact()
 	be.writeBuffer(testTable("db")).Set(1, []byte("k2"), []byte("v"))
 	require.Nil(t, commit(t, be))
-	assert.Equal(t, 1, f.count("set_bulk")+f.count("apply"))
+	assert.Equal(t, 1, f.count("bin_set_bulk"), "the next transaction commits (one key: one binary set)")
 }
 
 // Reset recovers from a failed EndXact: fresh, usable state.

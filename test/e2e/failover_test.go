@@ -68,14 +68,15 @@ func TestFailoverCommitNotMovedAfterLostReply(t *testing.T) {
 	bkt := ktClient(t, b.Addr())
 	assert.Equal(t, "0", e.value("SELECT count(*)::text FROM pair_kv"))
 
-	// the reply of the first set_bulk is cut: the retry on the same host succeeds
-	a.SetFault(ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "set_bulk", Times: 1})
+	// the reply of the first set (a one-key commit: one binary set_bulk) is
+	// cut: the retry on the same host succeeds
+	a.SetFault(ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "bin_set_bulk", Times: 1})
 	e.exec("INSERT INTO pair_kv VALUES ('once', '1')")
 	v, _ := e.ktGet("once")
 	assert.Equal(t, "1", v)
 
 	// every reply cut: the transaction fails; the other master got nothing
-	a.SetFault(ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "set_bulk"})
+	a.SetFault(ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "bin_set_bulk"})
 	t.Cleanup(a.ClearFault)
 	pe := pgErr(t, e.conn, "INSERT INTO pair_kv VALUES ('never', '1')")
 	assert.Equal(t, "HV000", pe.Code, pe.Message)

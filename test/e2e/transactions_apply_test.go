@@ -108,8 +108,17 @@ func TestAtomicApplyIsOneScriptCall(t *testing.T) {
 
 	// the next commit on this connection does not probe again
 	scripts = e.ktCounter("cnt_script")
-	e.exec("INSERT INTO kv VALUES ('c', '3')")
+	e.exec("INSERT INTO kv VALUES ('c', '3'), ('d', '4')")
 	assert.Equal(t, uint64(1), e.ktCounter("cnt_script")-scripts)
+
+	// a commit of one key is one binary set, as atomic without the script
+	scripts, sets = e.ktCounter("cnt_script"), e.ktCounter("cnt_set")
+	e.exec("INSERT INTO kv VALUES ('e', '5')")
+	assert.Equal(t, scripts, e.ktCounter("cnt_script"), "no script call")
+	assert.Equal(t, uint64(1), e.ktCounter("cnt_set")-sets, "one record set")
+	v, ok := e.ktGet("e")
+	assert.True(t, ok)
+	assert.Equal(t, "5", v)
 }
 
 // TestApplyModes: 'atomic' needs the script and says how to get it; 'auto'
