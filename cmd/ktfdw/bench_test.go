@@ -42,7 +42,7 @@ func TestBenchShort(t *testing.T) {
 		"2. full scan count(*)", "sum(length(value))", "ordered table (tree DB)",
 		"3. point lookups", "raw binary get of one key", "the bound: local lookup + 1 binary round trip", "4. IN-list of 1000 keys",
 		"5. sync: UPDATE with the kt_fdw_sync() trigger", "no trigger", "hand-written PL/pgSQL trigger",
-		"raw binary set of one record", "raw binary ktfdwapply of one record", "the bound: local UPDATE + 1 binary apply round trip",
+		"raw binary set of one record", "raw binary ktfdwapply of one record", "the bound: local UPDATE + 1 binary write round trip",
 		"5. sync, durable (fsync, synchronous_commit on)", "load average",
 		"RSS added by loading kt_fdw", "3000-row scan", "3000-row INSERT", "machine: ",
 	} {
