@@ -27,11 +27,7 @@ func (r ktRemote) ScriptVersion(ctx context.Context) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
-	v, err := ktscript.DecodeVersionPairs(out)
-	if err != nil {
-		return "", false, err
-	}
-	return v.Version, true, nil
+	return foundVersion(ktscript.DecodeVersionPairs(out))
 }
 
 // scriptVersionHTTP is the probe over HTTP, for the reason of a refusal.
@@ -43,7 +39,10 @@ func (r ktRemote) scriptVersionHTTP(ctx context.Context) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
-	v, err := ktscript.DecodeVersion(out)
+	return foundVersion(ktscript.DecodeVersion(out))
+}
+
+func foundVersion(v ktscript.VersionInfo, err error) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
