@@ -75,10 +75,13 @@ func TestSyncCrashRecovery(t *testing.T) {
 	e.exec(`INSERT INTO limits (id, route, rps) SELECT i, '/r' || i, i FROM generate_series(1, 200) i`)
 	e.exec(`CREATE PUBLICATION ` + e.pub + ` FOR TABLE limits`)
 
-	p := e.startSync("-batch", "50")
-	p.waitLog("streaming slot")
+	// the writers start first: the initial copy (from the slot's snapshot)
+	// and the stream that follows it meet under load, without gap or overlap
 	stop := make(chan struct{})
 	wg := e.cdcWriters(4, stop)
+	time.Sleep(200 * time.Millisecond)
+	p := e.startSync("-batch", "50")
+	p.waitLog("streaming slot")
 	defer func() {
 		select {
 		case <-stop:
