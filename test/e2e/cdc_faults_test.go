@@ -116,8 +116,9 @@ func TestSyncCrashRecovery(t *testing.T) {
 		require.NotContains(t, out, "behind 0 bytes")
 		p.kill() // while KT stalls
 		e.dev.ClearFault()
-		p = e.startSync("-batch", "50")
+		p = e.startSync("-batch", "50", "-max-retained", "1") // any retained WAL is over this limit
 		p.waitLog("resuming slot")
+		p.waitLog("WARNING: replication slot")
 
 		pause()
 		e.dev.SetFault(ktdev.Fault{Kind: ktdev.FaultCloseMidReply, Proc: "bin_play_script", Times: 3}) // applied, reply lost

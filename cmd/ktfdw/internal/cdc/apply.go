@@ -43,6 +43,7 @@ func (e *engine) applyBatch(ctx context.Context, batch []*Txn) error {
 		} else if failures%20 == 0 {
 			e.logf("KT apply still failing after %d attempts over %s: %v", failures, time.Since(failedSince).Round(time.Second), err)
 		}
+		e.monitor(ctx) // a long outage is when the slot's WAL grows
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():

@@ -74,6 +74,7 @@ type engine struct {
 	applied atomic.Uint64
 	// stats for the log
 	txns, rows int64
+	monitored  time.Time // last check of the slot's retained WAL
 }
 
 func (e *engine) logf(format string, args ...any) {
@@ -227,13 +228,12 @@ func (e *engine) stream(ctx context.Context, repl *pgconn.PgConn) error {
 
 	rdone := false
 	var pending []*Txn // a batch not applied yet
-	var monitored time.Time
 	tick := time.NewTicker(e.cfg.StatusEvery)
 	defer tick.Stop()
 	for ctx.Err() == nil {
 		select {
 		case <-tick.C:
-			e.monitor(ctx, &monitored)
+			e.monitor(ctx)
 		case first := <-txns:
 			pending = e.gather(first, txns)
 			if err := e.applyBatch(ctx, pending); err != nil {

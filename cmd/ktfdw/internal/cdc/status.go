@@ -130,11 +130,11 @@ func ReadPositions(ctx context.Context, conn *pgx.Conn, slot string, tables []Ta
 }
 
 // monitor warns (at most once a minute) when the slot keeps too much WAL.
-func (e *engine) monitor(ctx context.Context, last *time.Time) {
-	if time.Since(*last) < time.Minute || e.cfg.MaxRetained <= 0 {
+func (e *engine) monitor(ctx context.Context) {
+	if time.Since(e.monitored) < time.Minute || e.cfg.MaxRetained <= 0 {
 		return
 	}
-	*last = time.Now()
+	e.monitored = time.Now()
 	s, err := ReadSlotStatus(ctx, e.conn, e.cfg.Slot)
 	if err != nil {
 		return
