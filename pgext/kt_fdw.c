@@ -143,6 +143,7 @@ kt_fdw_handler(PG_FUNCTION_ARGS)
 	r->ReScanForeignScan = ktfdw_ReScanForeignScan;
 	r->EndForeignScan = ktfdw_EndForeignScan;
 	r->ExplainForeignScan = ktfdw_ExplainForeignScan;
+	r->ExplainForeignModify = ktfdw_ExplainForeignModify;
 
 	r->AddForeignUpdateTargets = ktfdw_AddForeignUpdateTargets;
 	r->PlanForeignModify = ktfdw_PlanForeignModify;

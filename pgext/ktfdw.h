@@ -120,6 +120,11 @@ extern ForeignScan *ktfdw_GetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
 										 Plan *outer_plan);
 extern void ktfdw_ExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
+/* explain.c */
+extern void ktfdw_explain_scan_verbose(ForeignScanState *node, ExplainState *es);
+extern void ktfdw_ExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+									   List *fdw_private, int subplan_index, ExplainState *es);
+
 /* scan.c */
 extern void ktfdw_BeginForeignScan(ForeignScanState *node, int eflags);
 extern TupleTableSlot *ktfdw_IterateForeignScan(ForeignScanState *node);

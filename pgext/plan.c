@@ -704,4 +704,6 @@ ktfdw_ExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	if (limit > 0)
 		ExplainPropertyInteger("KT Limit", NULL, limit, es);
+	if (es->verbose)
+		ktfdw_explain_scan_verbose(node, es);	/* explain.c */
 }
