@@ -14,7 +14,8 @@ import (
 )
 
 // concurrentBinary is a fake whose binary set_bulk counts the calls in
-// flight; failAt makes that call (from 1) fail with a definite error.
+// flight; failAt makes that call (from 1) fail with a definite error, and
+// the calls after it wait for the apply to cancel them.
 type concurrentBinary struct {
 	*fakeRemote
 	mu        sync.Mutex
@@ -53,6 +54,13 @@ func (c *concurrentBinary) BinSetBulk(ctx context.Context, db string, recs []fdw
 	}
 	if n == c.failAt {
 		return errors.New("DB: 8: logical inconsistency") // an answer, not retried
+	}
+	if c.failAt > 0 && n > c.failAt {
+		// a call sent beside or after the failing one answers only when
+		// the failure cancels it, so how many calls were sent does not
+		// depend on how fast the goroutines ran
+		<-ctx.Done()
+		return ctx.Err()
 	}
 	return c.fakeRemote.BinSetBulk(ctx, db, recs)
 }
