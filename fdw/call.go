@@ -28,6 +28,7 @@ func callErr(ctx context.Context, oc OpContext, fn func(ctx context.Context) err
 		// attempt within its budget; on failure the goroutine starts over
 		err := fn(ctx)
 		countCall(oc, 1, false)
+		countTrips(ctx, 1)
 		return err, 1
 	}
 	ctx = withWritePin(ctx) // a write's retry stays on its host (failover.go)
@@ -47,6 +48,7 @@ func callErr(ctx context.Context, oc OpContext, fn func(ctx context.Context) err
 		attempts += more
 	}
 	countCall(oc, attempts, err != nil && ctx.Err() == nil)
+	countTrips(ctx, attempts) // scan_stats.go
 	if err != nil && unknown && commitWrites[oc.Op] {
 		logEvent("unknown\x00"+oc.Server,
 			"server \"%s\" (%s): the outcome of a commit is unknown: %s failed after %d attempts (%s), so KT may hold writes of a transaction that Postgres rolls back; compare with ktfdw reconcile",

@@ -34,6 +34,7 @@ type scanItem struct {
 type Scan struct {
 	be     *Backend
 	table  fdwtype.Table
+	stats  scanStats // for EXPLAIN ANALYZE (scan_stats.go)
 	cancel context.CancelFunc
 	out    chan scanItem
 	eof    bool
@@ -96,7 +97,7 @@ func (s *Scan) StartSpec(spec ScanSpec) *fdwtype.Status {
 			return nil
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(withTrips(context.Background(), &s.stats.trips))
 	if resume != nil {
 		ctx = kt.WithResume(ctx, resume)
 	}
@@ -171,6 +172,7 @@ func (s *Scan) Next(d time.Duration) (ScanResult, []fdwtype.Record, *fdwtype.Sta
 		s.Close()
 		return ScanError, nil, it.st
 	}
+	s.stats.records.Add(int64(len(it.rows)))
 	return ScanRows, s.table.WithXTHeaders(unconfine(s.table, it.rows)), nil
 }
 

@@ -57,6 +57,7 @@ func (s *Scan) getNow(r Remote, spec ScanSpec) (served bool, resume *kt.Handoff)
 		return false, nil
 	}
 	countCall(oc, 1, false)
+	s.stats.trips.Add(1)
 	out := make(chan scanItem, 1)
 	if found {
 		out <- scanItem{rows: []fdwtype.Record{{Key: bytes.Clone(key), Value: val}}}

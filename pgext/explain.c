@@ -3,7 +3,8 @@
  * postgres_fdw's level: the server (host:port), database and prefix, and
  * what is sent to KT: the key, IN list, prefix or range bounds of a scan
  * (as expressions: their values exist only at run time), the batch size,
- * apply mode and conflict_check of a modification.
+ * apply mode and conflict_check of a modification. EXPLAIN ANALYZE adds a
+ * scan's KT round trips and records read.
  */
 #include "ktfdw.h"
 
@@ -108,6 +109,23 @@ ktfdw_explain_scan_verbose(ForeignScanState *node, ExplainState *es)
 			}
 			break;
 	}
+}
+
+/*
+ * EXPLAIN ANALYZE of a scan: its KT round trips (attempts, as
+ * kt_fdw_server_stats counts them) and the records it received, over all
+ * its rescans.
+ */
+void
+ktfdw_explain_scan_analyze(ForeignScanState *node, ExplainState *es)
+{
+	int64		trips,
+				records;
+
+	if (!ktfdw_scan_counters(node, &trips, &records))
+		return;
+	ExplainPropertyInteger("KT Round Trips", NULL, trips, es);
+	ExplainPropertyInteger("KT Records Read", NULL, records, es);
 }
 
 /* EXPLAIN VERBOSE of INSERT, UPDATE or DELETE on a kt_fdw table. */

@@ -103,3 +103,13 @@ func goBound(b *C.KtBound) fdw.Bound {
 	}
 	return fdw.Bound{Set: true, Exclusive: b.exclusive != 0, Key: nonNilBytes(b.key, b.len)}
 }
+
+// ktfdw_scan_stats reads a scan's KT round trips and records received, for
+// EXPLAIN ANALYZE. Never fails.
+//
+//export ktfdw_scan_stats
+func ktfdw_scan_stats(h C.uintptr_t, trips, records *C.int64_t) {
+	defer func() { _ = recover() }()
+	t, r := scanOf(h).Stats()
+	*trips, *records = C.int64_t(t), C.int64_t(r)
+}

@@ -122,11 +122,13 @@ extern void ktfdw_ExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
 /* explain.c */
 extern void ktfdw_explain_scan_verbose(ForeignScanState *node, ExplainState *es);
+extern void ktfdw_explain_scan_analyze(ForeignScanState *node, ExplainState *es);
 extern void ktfdw_ExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 									   List *fdw_private, int subplan_index, ExplainState *es);
 
 /* scan.c */
 extern void ktfdw_BeginForeignScan(ForeignScanState *node, int eflags);
+extern bool ktfdw_scan_counters(ForeignScanState *node, int64 *trips, int64 *records);
 extern TupleTableSlot *ktfdw_IterateForeignScan(ForeignScanState *node);
 extern void ktfdw_ReScanForeignScan(ForeignScanState *node);
 extern void ktfdw_EndForeignScan(ForeignScanState *node);

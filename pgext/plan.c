@@ -706,4 +706,6 @@ ktfdw_ExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("KT Limit", NULL, limit, es);
 	if (es->verbose)
 		ktfdw_explain_scan_verbose(node, es);	/* explain.c */
+	if (es->analyze)
+		ktfdw_explain_scan_analyze(node, es);
 }

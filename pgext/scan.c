@@ -57,6 +57,22 @@ scan_on_reset(void *arg)
 	}
 }
 
+/* The scan's KT round trips and records so far (EXPLAIN ANALYZE); false if none ran. */
+bool
+ktfdw_scan_counters(ForeignScanState *node, int64 *trips, int64 *records)
+{
+	KtScanState *s = node->fdw_state;
+	int64_t		t = 0,
+				r = 0;
+
+	if (s == NULL || s->handle == 0)
+		return false;
+	GOCALL(ktfdw_scan_stats(s->handle, &t, &r));
+	*trips = t;
+	*records = r;
+	return true;
+}
+
 void
 ktfdw_BeginForeignScan(ForeignScanState *node, int eflags)
 {
