@@ -23,10 +23,15 @@ func call(ctx context.Context, oc OpContext, fn func(ctx context.Context) error)
 // callErr is call returning the last attempt's error itself (nil once one
 // succeeded) and how many attempts were made.
 func callErr(ctx context.Context, oc OpContext, fn func(ctx context.Context) error) (error, int) {
-	if onThread(ctx) {
+	if attempt := onThread(ctx); attempt != nil {
 		// a small commit on the calling goroutine (xact_now.go): one
-		// attempt within its budget; on failure the goroutine starts over
+		// attempt within its budget; on failure the goroutine starts over,
+		// told when this attempt's write may have reached KT (the budget's
+		// timeout included: the request was sent)
 		err := fn(ctx)
+		if err != nil && commitWrites[oc.Op] && (ambiguous(err) || Classify(err) == FailTimeout) {
+			attempt.maybeApplied = true
+		}
 		countCall(oc, 1, false)
 		countTrips(ctx, 1)
 		return err, 1
@@ -36,7 +41,7 @@ func callErr(ctx context.Context, oc OpContext, fn func(ctx context.Context) err
 	err := withTimeout(ctx, oc.Timeout, fn)
 	attempts := 1
 	// unknown: some attempt may have been applied although it failed
-	unknown := err != nil && ambiguous(err)
+	unknown := err != nil && (ambiguous(err) || earlierAttemptMaybeApplied(ctx))
 	if err != nil && Classify(err) == FailBroken && ctx.Err() == nil {
 		err = withTimeout(ctx, oc.Timeout, fn)
 		attempts++

@@ -155,13 +155,17 @@ func (b *Backend) StartCommit() (started bool, st *fdwtype.Status) {
 		return a.Server.OID < c.Server.OID || (a.Server.OID == c.Server.OID && a.DB < c.DB)
 	})
 	var handedOff *kt.Handoff
+	var maybeApplied bool
 	if len(todo) == 1 { // xact_now.go
 		var done bool
-		if done, handedOff = todo[0].applyNow(); done {
+		if done, handedOff, maybeApplied = todo[0].applyNow(); done {
 			return false, nil
 		}
 	}
 	b.commit = startOp(func(ctx context.Context) *fdwtype.Status {
+		if maybeApplied {
+			ctx = withMaybeApplied(ctx)
+		}
 		if handedOff != nil {
 			// the call the attempt on the thread sent: read its reply
 			defer handedOff.Close()

@@ -35,10 +35,33 @@ var applyNowRemote = func(r Remote) bool {
 
 type applyNowKey struct{}
 
-// onThread reports whether ctx is an apply on the calling goroutine: call()
-// then makes one attempt, with no retry and no timer (call.go).
-func onThread(ctx context.Context) bool {
-	v, _ := ctx.Value(applyNowKey{}).(bool)
+// threadAttempt is what the apply on the calling goroutine learnt of its
+// one attempt per call: whether a write may have reached KT although it
+// failed (its connection broke, its reply was garbage, or the budget ran
+// out after it was sent).
+type threadAttempt struct{ maybeApplied bool }
+
+// onThread returns the record of the apply on the calling goroutine that
+// ctx belongs to, nil for any other call: call() then makes one attempt,
+// with no retry and no timer (call.go).
+func onThread(ctx context.Context) *threadAttempt {
+	a, _ := ctx.Value(applyNowKey{}).(*threadAttempt)
+	return a
+}
+
+type maybeAppliedKey struct{}
+
+// withMaybeApplied marks the goroutine's apply that follows an attempt on
+// the thread which may have been applied: its first failure is then an
+// unknown outcome, retried until an answer (ambiguous.go), not a definite
+// one. Without it a commit whose write KT applied on the thread, and whose
+// repeat is refused while KT restarts, would fail and leave the write in KT.
+func withMaybeApplied(ctx context.Context) context.Context {
+	return context.WithValue(ctx, maybeAppliedKey{}, true)
+}
+
+func earlierAttemptMaybeApplied(ctx context.Context) bool {
+	v, _ := ctx.Value(maybeAppliedKey{}).(bool)
 	return v
 }
 
@@ -54,28 +77,31 @@ func onThread(ctx context.Context) bool {
 // and the goroutine's same call reads that reply (kt.WithResume). So a
 // write KT is slow to apply is never sent twice (a second copy could be
 // applied after another transaction's later write to the same key).
-func (w commitWork) applyNow() (done bool, handedOff *kt.Handoff) {
+// maybeApplied: a write of the attempt may have reached KT (see
+// withMaybeApplied).
+func (w commitWork) applyNow() (done bool, handedOff *kt.Handoff, maybeApplied bool) {
 	o := w.table.Server.Opts
 	if !applyNowRemote(w.remote) || o.TLS || (w.exps != nil && w.exps.Len() > 0) || len(w.buf.Clears()) > 0 {
-		return false, nil // TLS: a timed-out TLS read cannot be handed off
+		return false, nil, false // TLS: a timed-out TLS read cannot be handed off
 	}
 	batch := o.Xact.ApplyBatch
 	if batch < 1 {
 		batch = fdwtype.DefaultApplyBatch
 	}
 	if w.buf.MaxLen() > min(batch, applyNowMaxRecords) { // an upper bound: Len would read spilled runs
-		return false, nil
+		return false, nil, false
 	}
 	if o.Timeout > 0 && o.Timeout < applyNowBudget {
-		return false, nil // a real timeout must be reported as one
+		return false, nil, false // a real timeout must be reported as one
 	}
 	h := &kt.Handoff{}
-	ctx := context.WithValue(deadlineCtx{context.Background(), time.Now().Add(applyNowBudget)}, applyNowKey{}, true)
+	attempt := &threadAttempt{}
+	ctx := context.WithValue(deadlineCtx{context.Background(), time.Now().Add(applyNowBudget)}, applyNowKey{}, attempt)
 	if w.apply(kt.WithHandoff(kt.WithThreadWait(ctx), h)) == nil {
-		return true, nil
+		return true, nil, false
 	}
 	if !h.Pending() {
-		return false, nil
+		return false, nil, attempt.maybeApplied
 	}
-	return false, h
+	return false, h, attempt.maybeApplied
 }

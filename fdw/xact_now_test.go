@@ -139,3 +139,44 @@ func TestSmallCommitOnThreadFallsBack(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallCommitOnThreadMaybeApplied: KT applies the attempt on the thread
+// but its reply is lost, and the goroutine's repeat is refused while KT
+// restarts. The outcome is unknown, so the goroutine retries until KT
+// answers and the commit succeeds: failing it would leave a write in KT
+// that Postgres rolled back.
+func TestSmallCommitOnThreadMaybeApplied(t *testing.T) {
+	budget := applyNowBudget
+	applyNowBudget = time.Second // which path runs, not how fast this machine is
+	t.Cleanup(func() { applyNowBudget = budget })
+	anyRemote := applyNowRemote
+	applyNowRemote = func(Remote) bool { return true } // lossyApply wraps the KT client
+	t.Cleanup(func() { applyNowRemote = anyRemote })
+
+	tbl, _, c := devTable(t, true, fdwtype.XactOptions{Apply: fdwtype.ApplyAtomic})
+	lossy := &lossyApply{}
+	be := NewBackend(func(o fdwtype.ServerOptions) (Remote, error) {
+		r, err := DialKT(o)
+		lossy.Remote = r
+		return lossy, err
+	})
+	defer be.Conns.CloseAll()
+	be.writeBuffer(tbl).Set(1, []byte("warm"), []byte("1")) // probe first
+	require.Nil(t, commit(t, be))
+
+	be.writeBuffer(tbl).Set(1, []byte("a"), []byte("1"))
+	be.writeBuffer(tbl).Set(1, []byte("b"), []byte("2")) // two keys: ktfdwapply
+	lossy.mu.Lock()
+	lossy.plan, lossy.calls = map[int]lossStep{1: appliedLost, 2: refusedNow, 3: refusedNow}, 0
+	lossy.mu.Unlock()
+	started, st := be.StartCommit()
+	require.Nil(t, st)
+	require.True(t, started, "the failed attempt on the thread hands over to the goroutine")
+	for finished := false; !finished; {
+		finished, st = be.WaitCommit(10 * time.Millisecond)
+	}
+	be.EndXact()
+	require.Nil(t, st, "an unknown outcome is retried until KT answers")
+	assert.Equal(t, 4, lossy.calls, "the thread's attempt, two refusals, the answer")
+	assert.Equal(t, map[string]string{"warm": "1", "a": "1", "b": "2"}, ktContents(t, c, tbl.DB))
+}
