@@ -69,19 +69,6 @@ func scanOf(h C.uintptr_t) *fdw.Scan {
 	return handleValue(uintptr(h)).(*scanHandle).scan
 }
 
-//export ktfdw_scan_start
-func ktfdw_scan_start(h C.uintptr_t, pointGet C.int, key *C.char, keyLen C.size_t, keyNull C.int, st *C.KtStatus) (rc C.int) {
-	defer guard(st, &rc)
-	var k []byte
-	if keyNull == 0 {
-		k = goBytes(key, keyLen)
-		if k == nil {
-			k = []byte{}
-		}
-	}
-	return setStatus(st, scanOf(h).Start(pointGet != 0, k))
-}
-
 //export ktfdw_scan_next
 func ktfdw_scan_next(h C.uintptr_t, waitMs C.int, batch *C.KtBatch, st *C.KtStatus) (rc C.int) {
 	defer guard(st, &rc)
