@@ -115,7 +115,7 @@ deb: $(MODULE).stripped $(CLI) | pg-config-check
 installcheck:
 	bash test/regress.sh
 
-# kt_fdw.so must export exactly the symbols of pgext/exports.map (DESIGN.md rule 8)
+# kt_fdw.so must export exactly the symbols of pgext/exports.map (doc/design.md, rule 8)
 EXPORTED := Pg_magic_func _PG_init kt_fdw_handler kt_fdw_stats kt_fdw_validator kt_fdw_version \
 	pg_finfo_kt_fdw_handler pg_finfo_kt_fdw_stats pg_finfo_kt_fdw_validator pg_finfo_kt_fdw_version \
 	kt_fdw_disconnect kt_fdw_disconnect_all kt_fdw_server_stats \

@@ -16,7 +16,7 @@ import (
 	"github.com/kt-fdw/kt_fdw/kt/wire"
 )
 
-// The commit-time apply of one KT database's final states (DESIGN.md
+// The commit-time apply of one KT database's final states (doc/design.md
 // "Transactions"). Mode atomic sends chunks of apply_batch records to the
 // kt_fdw.lua procedure ktfdwapply; each chunk reaches KT all-or-nothing,
 // with the conflict checks in the same locked step. Mode bulk sends

@@ -10,7 +10,7 @@ import (
 
 // Op is one piece of KT work running in its own goroutine. The backend thread
 // never blocks on it for long: it polls Wait with a short timeout and handles
-// Postgres interrupts in between (DESIGN.md rule 7).
+// Postgres interrupts in between (doc/design.md, rule 7).
 type Op struct {
 	done   chan struct{}
 	st     *fdwtype.Status

@@ -11,7 +11,7 @@ import (
 
 // getNowBudget bounds a point lookup done on the calling goroutine (one
 // poll interval of the C side): within it no CHECK_FOR_INTERRUPTS runs, so
-// it must stay well under DESIGN.md rule 7's ~100 ms. A variable so tests
+// it must stay well under doc/design.md rule 7's ~100 ms. A variable so tests
 // can ask which calls run on the thread, not how fast this machine is.
 var getNowBudget = 20 * time.Millisecond
 

@@ -76,7 +76,7 @@ func (b *Backend) snapshot(t fdwtype.Table) bufferView {
 // A buffer that spilled counts its runs' keys without reading them
 // (Buffer.MaxLen: a key written again after a spill counts again): the
 // exact count reads every run on the backend's thread, 0.2-0.5 s at
-// 1,000,000 keys, too long to go without CHECK_FOR_INTERRUPTS (DESIGN.md).
+// 1,000,000 keys, too long to go without CHECK_FOR_INTERRUPTS (doc/design.md, rule 7).
 func (b *Backend) BufferedWrites() int {
 	n := 0
 	for _, buf := range b.buffers {
@@ -219,7 +219,7 @@ func (b *Backend) WaitCommit(d time.Duration) (finished bool, st *fdwtype.Status
 }
 
 // EndXact forgets the transaction (commit done, or abort). On abort it sends
-// nothing and only cancels an apply still running (DESIGN.md rule 9).
+// nothing and only cancels an apply still running (doc/design.md, rule 9).
 func (b *Backend) EndXact() {
 	if b.commit != nil {
 		b.commit.Cancel()

@@ -16,7 +16,7 @@ import (
 
 // applyNowBudget bounds the apply on the calling goroutine (one poll
 // interval of the C side): within it no CHECK_FOR_INTERRUPTS runs, so it
-// must stay well under DESIGN.md rule 7's ~100 ms. A variable so tests
+// must stay well under doc/design.md rule 7's ~100 ms. A variable so tests
 // on a loaded machine can widen it.
 var applyNowBudget = 20 * time.Millisecond
 

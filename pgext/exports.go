@@ -200,7 +200,7 @@ func ktfdw_modify_batch_skipped(h C.uintptr_t, out *C.int, n C.int) {
 }
 
 // borrowBytes is goBytes without the copy: a Go slice over C memory, valid
-// only while C keeps that memory (never kept by Go: DESIGN.md rule 5).
+// only while C keeps that memory (never kept by Go: doc/design.md rule 5).
 func borrowBytes(p *C.char, n C.size_t) []byte {
 	if p == nil {
 		return nil
@@ -273,7 +273,7 @@ func ktfdw_xact_preprepare(st *C.KtStatus) (rc C.int) {
 }
 
 // ktfdw_xact_end forgets the transaction's writes: after commit, or on abort
-// (then nothing is sent: DESIGN.md rule 9). Never fails.
+// (then nothing is sent: doc/design.md rule 9). Never fails.
 //
 //export ktfdw_xact_end
 func ktfdw_xact_end() {

@@ -8,7 +8,7 @@ import (
 )
 
 // Go state referenced from C is reached only through cgo handles
-// (DESIGN.md rule 4). C releases each one from a memory context reset callback.
+// (doc/design.md, rule 4). C releases each one from a memory context reset callback.
 
 type releaser interface{ release() }
 

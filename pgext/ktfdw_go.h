@@ -130,7 +130,7 @@ ktfdw_flag_logs(void)
 	ktfdw_log_pending = 1;
 }
 
-/* Poll interval: no Go call blocks longer than this (DESIGN.md rule 7). */
+/* Poll interval: no Go call blocks longer than this (doc/design.md, rule 7). */
 #define KT_POLL_MS 20
 
 #endif							/* KTFDW_GO_H */

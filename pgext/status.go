@@ -45,7 +45,7 @@ func cstringOrNil(s string) *C.char {
 	return C.CString(s)
 }
 
-// guard turns a panic of an export into XX000 (DESIGN.md rule 3). Use as
+// guard turns a panic of an export into XX000 (doc/design.md, rule 3). Use as
 // `defer guard(st, &rc)`.
 func guard(st *C.KtStatus, rc *C.int) {
 	if r := recover(); r != nil {

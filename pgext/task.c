@@ -1,7 +1,7 @@
 /*
  * task.c: one Go handle doing KT I/O for a utility command (IMPORT FOREIGN
  * SCHEMA, ANALYZE): released by a memory context reset callback, so an
- * error or a cancel leaks nothing (DESIGN.md rule 4), and rows handed back
+ * error or a cancel leaks nothing (doc/design.md, rule 4), and rows handed back
  * in a KtBatch.
  */
 #include "ktfdw.h"

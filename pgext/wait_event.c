@@ -1,6 +1,6 @@
 /*
  * wait_event.c: what a backend reports in pg_stat_activity while it polls Go
- * for KT I/O (the loops of DESIGN.md rule 7). PostgreSQL 17+ registers a
+ * for KT I/O (the loops of doc/design.md rule 7). PostgreSQL 17+ registers a
  * named custom wait event per KT operation (wait_event_type 'Extension',
  * wait_event e.g. 'KtGet', 'KtCommit'); 15 and 16 have only the generic
  * Extension/Extension.

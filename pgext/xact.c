@@ -1,7 +1,7 @@
 /*
  * xact.c: transaction callbacks. The transaction's buffered KT writes are
  * applied at PRE_COMMIT (an error there aborts the transaction), refused at
- * PREPARE, and dropped without any I/O at abort (DESIGN.md rule 9).
+ * PREPARE, and dropped without any I/O at abort (doc/design.md, rule 9).
  */
 #include "ktfdw.h"
 

@@ -13,7 +13,7 @@ import (
 	"github.com/kt-fdw/kt_fdw/test/pgtest"
 )
 
-// The installed library exports only what PostgreSQL looks up (DESIGN.md
+// The installed library exports only what PostgreSQL looks up (doc/design.md
 // rule 8): Pg_magic_func, _PG_init and SQL-callable functions with their
 // pg_finfo_ records, so no Go symbol can collide with another Go extension.
 func TestLibraryExportsOnlyPostgresSymbols(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 )
 
 // Every Go handle a statement opens is released by a memory context reset
-// callback (DESIGN.md rule 4), whichever way the statement's state goes
+// callback (doc/design.md, rule 4), whichever way the statement's state goes
 // away: rescans, EXPLAIN ANALYZE, cursors closed early or dropped with their
 // transaction or subtransaction, errors caught by PL/pgSQL. Each case runs
 // its SQL on one session and checks kt_fdw_stats().open_handles (and the
