@@ -42,6 +42,12 @@ func callErr(ctx context.Context, oc OpContext, fn func(ctx context.Context) err
 	attempts := 1
 	// unknown: some attempt may have been applied although it failed
 	unknown := err != nil && (ambiguous(err) || earlierAttemptMaybeApplied(ctx))
+	if err != nil && Classify(err) == FailTimeout && ctx.Err() == nil && movedOn(ctx) {
+		// a read timed out on a host of a list, now in back-off: once more
+		// on the next host, which has not used any of this timeout
+		err = withTimeout(ctx, oc.Timeout, fn)
+		attempts++
+	}
 	if err != nil && Classify(err) == FailBroken && ctx.Err() == nil {
 		err = withTimeout(ctx, oc.Timeout, fn)
 		attempts++

@@ -38,6 +38,7 @@ type failoverHost struct {
 	remote    Remote
 	fails     int
 	downUntil time.Time
+	probing   bool // a probe is asking whether it answers again (failover_probe.go)
 }
 
 // failoverRemote spreads a Remote over several hosts. Methods it does not
@@ -51,6 +52,8 @@ type failoverRemote struct {
 	current   string // host of the last success
 	server    string // the Postgres server's name, for log lines (SetServerName)
 	failovers int64  // operations served by another host after a failure
+	// startProbe runs probeHost; tests make it synchronous (nil: a goroutine)
+	startProbe func(h *failoverHost)
 }
 
 // newFailover makes a Remote over addrs, dialling each with dial (no I/O).
@@ -70,16 +73,30 @@ func newFailover(addrs []string, dial func(addr string) (Remote, error)) (*failo
 }
 
 // order is the hosts to try: healthy ones in list order, then the others.
+// A host whose back-off ran out stays with the others until a probe finds
+// it answering (failover_probe.go): no user operation pays its timeout.
 func (f *failoverRemote) order() []*failoverHost {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	now := f.now()
+	var probe []*failoverHost
+	for _, h := range f.hosts {
+		if h.fails > 0 && !now.Before(h.downUntil) && !h.probing {
+			h.probing = true
+			probe = append(probe, h)
+		}
+	}
+	f.mu.Unlock()
+	for _, h := range probe {
+		f.launchProbe(h)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var up, down []*failoverHost
 	for _, h := range f.hosts {
-		if now.Before(h.downUntil) {
-			down = append(down, h)
-		} else {
+		if h.fails == 0 {
 			up = append(up, h)
+		} else {
+			down = append(down, h)
 		}
 	}
 	return append(up, down...)
@@ -95,6 +112,9 @@ func (f *failoverRemote) SetServerName(name string) {
 func (f *failoverRemote) markDown(h *failoverHost, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.now().Before(h.downUntil) {
+		return // already down: one back-off per failure seen, not per operation that saw it
+	}
 	h.fails++
 	backoff := min(failoverBackoffMin<<min(h.fails-1, 5), failoverBackoffMax)
 	h.downUntil = f.now().Add(backoff)
@@ -110,7 +130,7 @@ func (f *failoverRemote) markUp(h *failoverHost, failedOver bool) {
 		logEvent("recovery\x00"+f.server+"\x00"+h.addr,
 			"server \"%s\": host %s answers again after %d failures", f.server, h.addr, h.fails)
 	}
-	h.fails, h.downUntil = 0, time.Time{}
+	h.fails, h.downUntil, h.probing = 0, time.Time{}, false
 	f.current = h.addr
 	if failedOver {
 		f.failovers++
@@ -127,21 +147,21 @@ func (f *failoverRemote) logFailover(from, to *failoverHost, err error) {
 		server, from.addr, to.addr, reason(OpContext{Addr: from.addr, Server: server}, err))
 }
 
-// run does fn on h and keeps h's health. Only failures to connect and
-// broken connections count against a host; a KT error reply does not.
+// run does fn on h and keeps h's health. Failures to connect, broken
+// connections and timeouts count against a host; a KT error reply does not.
 func (f *failoverRemote) run(h *failoverHost, failedOver bool, fn func(Remote) error) error {
 	return f.runOp(h, failedOver, false, fn)
 }
 
-// runOp is run; a write marks its host down only when the failure was
-// provably before sending, so that a retry outside call() (which pins the
-// host) still goes to the host that may hold the write.
+// runOp is run. A write that may have reached its host marks it down as
+// well: its retries in call() are pinned to that host (writePin), later
+// transactions go elsewhere.
 func (f *failoverRemote) runOp(h *failoverHost, failedOver, write bool, fn func(Remote) error) error {
 	err := fn(h.remote)
 	switch {
 	case err == nil:
 		f.markUp(h, failedOver)
-	case write && provablyUnsent(err), !write && isConnFailure(err):
+	case hostFailure(err):
 		f.markDown(h, err)
 	}
 	return err
@@ -160,6 +180,9 @@ func provablyUnsent(err error) bool {
 func (f *failoverRemote) read(ctx context.Context, fn func(Remote) error) error {
 	hosts := f.order()
 	err := f.run(hosts[0], false, fn)
+	if len(hosts) > 1 && Classify(err) == FailTimeout {
+		moveOnAfterTimeout(ctx) // no time is left: call() retries elsewhere
+	}
 	if err == nil || ctx.Err() != nil || len(hosts) < 2 || !isConnFailure(err) {
 		return err
 	}
@@ -255,7 +278,12 @@ func (f *failoverRemote) FailoverState() (current string, failovers int64, hosts
 
 // writePin remembers, for one call (with its retry), the host a write may
 // have reached, so that the retry goes nowhere else.
-type writePin struct{ host *failoverHost }
+type writePin struct {
+	host *failoverHost
+	// elsewhere: a read timed out on a host now in back-off; call() may
+	// retry it once under a fresh timeout, on the next host.
+	elsewhere bool
+}
 
 type writePinKey struct{}
 

@@ -47,12 +47,18 @@ func TestFailoverHostList(t *testing.T) {
 	require.NoError(t, err, "the commit applied on the second host")
 	assert.Equal(t, "1", string(rec.Value))
 
-	// the first host comes back; after its back-off it is preferred again
+	// the first host comes back; after its back-off a probe in the
+	// background finds it, and it is preferred again
 	restarted := pgtest.StartDevKT(t, a.Addr())
 	restartedKT := ktClient(t, restarted.Addr())
 	require.NoError(t, restartedKT.Set(ctx(t), "", []byte("k"), []byte("from a again")))
 	time.Sleep(1100 * time.Millisecond)
-	assert.Equal(t, "from a again", e.value("SELECT value FROM pair_kv WHERE key = 'k'"))
+	v := e.value("SELECT value FROM pair_kv WHERE key = 'k'")
+	for deadline := time.Now().Add(10 * time.Second); v != "from a again" && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		v = e.value("SELECT value FROM pair_kv WHERE key = 'k'")
+	}
+	assert.Equal(t, "from a again", v)
 
 	// each step left a LOG line naming the server, the hosts and the reason
 	log := e.pg.LogSince(logStart)
